@@ -1,0 +1,72 @@
+// swift-tools-version: 6.1
+// nninfer: an ONNX-compatible model format, a CPU inference runtime for CNNs, and the tools around them.
+import PackageDescription
+
+let releaseNDEBUG: [CSetting] = [.define("NDEBUG", .when(configuration: .release))]
+
+let package = Package(
+    name: "nninfer",
+    products: [
+        .library(name: "NNFormat", targets: ["NNFormat"]),
+        .library(name: "NNRuntime", targets: ["NNRuntime"]),
+        .library(name: "NNImage", targets: ["NNImage"]),
+        .library(name: "NNTrain", targets: ["NNTrain"]),
+        .executable(name: "nninfer", targets: ["nninfer"]),
+        .executable(name: "nntrain", targets: ["nntrain"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian packages named in `providers`).
+        .systemLibrary(
+            name: "CProtobufC", pkgConfig: "libprotobuf-c",
+            providers: [.apt(["libprotobuf-c-dev"])]),
+        .systemLibrary(
+            name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+
+        // protoc-c output for tools/proto/onnx_subset.proto (regenerate with tools/generate-proto).
+        .target(
+            name: "CONNXProto", dependencies: ["CProtobufC"], cSettings: releaseNDEBUG,
+            linkerSettings: [.linkedLibrary("protobuf-c")]),
+        // The model format: Swift value types, reader, writer, serializer API.
+        .target(name: "NNFormat", dependencies: ["CONNXProto"]),
+
+        // Hot loops in C with AVX2/FMA variants chosen at run time and portable fallbacks.
+        .target(name: "CKernels", cSettings: releaseNDEBUG, linkerSettings: [.linkedLibrary("m")]),
+        // The inference runtime.
+        .target(name: "NNRuntime", dependencies: ["NNFormat", "CKernels"]),
+
+        // Image decoding (libpng, libjpeg through a setjmp-safe C shim, PNM) and preprocessing.
+        .target(
+            name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"], cSettings: releaseNDEBUG,
+            linkerSettings: [.linkedLibrary("png16"), .linkedLibrary("jpeg")]),
+        .target(name: "NNImage", dependencies: ["CImageCodecs"]),
+
+        // Training with training semantics, exporting through NNFormat.
+        .target(name: "NNTrain", dependencies: ["NNFormat", "NNRuntime", "CKernels", "NNImage"]),
+
+        .executableTarget(
+            name: "nninfer",
+            dependencies: [
+                "NNFormat", "NNRuntime", "NNImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "nntrain",
+            dependencies: [
+                "NNFormat", "NNTrain",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
+        .testTarget(name: "NNFormatTests", dependencies: ["NNFormat"]),
+        .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
+        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels"]),
+        .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
+        .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
+        .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

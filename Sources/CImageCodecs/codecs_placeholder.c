@@ -1,0 +1,1 @@
+// Codecs live here.
