@@ -50,6 +50,15 @@ class RunResult:
         return f"exit code {self.returncode}: {msg}"
 
 
+def _relative(word: str) -> str:
+    if not word.startswith("/"):
+        return word
+    try:
+        return os.path.relpath(word) if Path(word).is_relative_to(Path.cwd()) else word
+    except ValueError:
+        return word
+
+
 class Nninfer:
     """The resolved command line of the runtime under test."""
 
@@ -90,19 +99,26 @@ class Nninfer:
         return cmd
 
     def display(self, model, inputs: Sequence, output_dir, npy: bool = False) -> str:
-        """The command as a user can paste it into a shell."""
-        return shlex.join(self.command(model, inputs, output_dir, npy))
+        """The command as a user can paste it into a shell (paths relative to the current folder)."""
+        return shlex.join(_relative(w) for w in self.command(model, inputs, output_dir, npy))
 
     def run(self, model, inputs: Sequence, output_dir, npy: bool = False,
             timeout: Optional[float] = None) -> RunResult:
         cmd = self.command(model, inputs, output_dir, npy)
         start = time.monotonic()
         try:
-            p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                               stderr=subprocess.PIPE, timeout=timeout)
-        except subprocess.TimeoutExpired as e:
-            err = e.stderr.decode(errors="replace") if e.stderr else ""
-            return RunResult(None, err, time.monotonic() - start)
+            # Own process group, so that a time-out also ends whatever the command started.
+            p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.PIPE, start_new_session=True)
         except OSError as e:
             raise ToolError(f"cannot run {cmd[0]}: {e}") from None
-        return RunResult(p.returncode, p.stderr.decode(errors="replace"), time.monotonic() - start)
+        try:
+            _, err = p.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            _, err = p.communicate()
+            return RunResult(None, err.decode(errors="replace"), time.monotonic() - start)
+        return RunResult(p.returncode, err.decode(errors="replace"), time.monotonic() - start)
