@@ -13,7 +13,10 @@ The harness scripts accept it in place of the binary:
   tools/conformance/run --nninfer tools/py/ort_runner.py
   NNINFER=tools/py/ort_runner.py tools/compare-with-ort
 
-Environment: ORT_RUNNER_THREADS sets ONNX Runtime's intra-op thread count (default: its own).
+Environment: ORT_RUNNER_THREADS sets ONNX Runtime's intra-op thread count (default: its own);
+ORT_RUNNER_OPT_LEVEL=disable|basic|extended|all sets its graph optimization level (default all).
+Running with `disable` against the in-process default is a quick way to see how far two correct
+float32 implementations drift apart on a model (e.g. BN folded into Conv or not).
 Python environment: re-executes itself under tools/.venv, which tools/pyenv creates on first use.
 """
 import os
@@ -62,7 +65,17 @@ def main(argv) -> int:
     opts = ort.SessionOptions()
     threads = os.environ.get("ORT_RUNNER_THREADS")
     if threads:
+        if not threads.isdigit():
+            die(f"ORT_RUNNER_THREADS must be a number, not {threads!r}")
         opts.intra_op_num_threads = int(threads)
+    levels = {"disable": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+              "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+              "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+              "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL}
+    level = os.environ.get("ORT_RUNNER_OPT_LEVEL", "all")
+    if level not in levels:
+        die(f"ORT_RUNNER_OPT_LEVEL must be one of {', '.join(levels)}, not {level!r}")
+    opts.graph_optimization_level = levels[level]
     try:
         sess = ort.InferenceSession(str(args.model), opts, providers=["CPUExecutionProvider"])
     except Exception as e:  # noqa: BLE001 - ORT raises several unrelated types
