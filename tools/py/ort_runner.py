@@ -123,4 +123,5 @@ def main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from nntools.cli import run
+    run(main, PROG)

@@ -301,4 +301,5 @@ def main(argv) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    from nntools.cli import run
+    run(main, "reference_models")

@@ -60,8 +60,8 @@ def compare(actual: np.ndarray, expected: np.ndarray, rtol: float = RTOL, atol: 
         with np.errstate(invalid="ignore", over="ignore"):
             diff = np.abs(a - e)
             tol = atol + rtol * np.abs(e)
-            ok = (a == e) | (np.isnan(a) & np.isnan(e)) | (diff <= tol)
             finite = np.isfinite(a) & np.isfinite(e)
+            ok = (a == e) | (np.isnan(a) & np.isnan(e)) | (finite & (diff <= tol))
             max_abs = float(diff[finite].max()) if finite.any() else 0.0
             rel_mask = finite & (np.abs(e) > atol)
             max_rel = float((diff[rel_mask] / np.abs(e[rel_mask])).max()) if rel_mask.any() else 0.0
