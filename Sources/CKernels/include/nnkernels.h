@@ -1,1 +1,113 @@
+// nnkernels.h — the C kernel library of nninfer: packed SGEMM, convolution, pooling, elementwise.
+//
+// All sizes are int64_t; all tensors are float32, row-major and contiguous unless a stride is given.
+// Every kernel has a portable C version; on x86-64 an AVX2+FMA version is chosen once per process
+// (see nnk_isa_name). Packed layouts (nnk_sgemm_pack_b, nnk_conv2d_pack_weights) do not depend on
+// the ISA in use, so weights packed once stay valid after nnk_set_force_reference.
 #pragma once
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// ---- CPU dispatch ----
+/// "avx2_fma" or "reference": the variant in use now.
+const char *nnk_isa_name(void);
+/// Tests: force the portable path (process-wide); 0 returns to the best variant the CPU supports.
+void nnk_set_force_reference(int on);
+
+// ---- Epilogue applied to every output element when it is written ----
+enum { NNK_ACT_NONE = 0, NNK_ACT_RELU = 1, NNK_ACT_LEAKY_RELU = 2, NNK_ACT_CLIP = 3,
+       NNK_ACT_SIGMOID = 4, NNK_ACT_TANH = 5 };
+/// y = act(acc + bias[c] + residual) * post_scale[c] + post_shift[c]
+typedef struct nnk_epilogue {
+    const float *bias;      ///< per channel, or NULL
+    const float *residual;  ///< same shape/strides as the output, or NULL (added after bias); must not alias the output
+    int64_t residual_ld;    ///< row stride of residual for GEMM outputs (conv: residual is contiguous like output)
+    int32_t activation;     ///< NNK_ACT_*, applied after bias+residual
+    float act_alpha;        ///< LeakyRelu slope; Clip min
+    float act_beta;         ///< Clip max
+    const float *post_scale;///< per channel, applied after activation: y = y*post_scale[c] + post_shift[c]; or NULL
+    const float *post_shift;///< per channel or NULL (either may be NULL independently)
+    int32_t channel_axis;   ///< GEMM only: 0 = channel is the row index m, 1 = the column index n. Conv: output channel.
+} nnk_epilogue;
+/// All NULL/0, NNK_ACT_NONE.
+void nnk_epilogue_init(nnk_epilogue *ep);
+
+// ---- SGEMM: C[M,N] = alpha * A[M,K] * B[K,N], then epilogue ----
+// A element (m,k) is A[m*a_rs + k*a_cs]; B element (k,n) is B[k*b_rs + n*b_cs] (strides give transposes).
+// B may be pre-packed once (weights): then pass packed_b and B=NULL.
+int64_t nnk_sgemm_packed_b_floats(int64_t K, int64_t N);
+void nnk_sgemm_pack_b(int64_t K, int64_t N, const float *B, int64_t b_rs, int64_t b_cs, float *packed_b);
+/// Floats of workspace each concurrently running task needs.
+int64_t nnk_sgemm_workspace_floats(int64_t M, int64_t N, int64_t K);
+/// How many tasks the problem is worth splitting into for `threads` threads (>= 1).
+int64_t nnk_sgemm_task_count(int64_t M, int64_t N, int64_t K, int32_t threads);
+/// Computes the task-th of ntasks disjoint parts of C. Safe to call concurrently for different task
+/// indices with different workspaces. The result is bit-identical for any ntasks.
+/// ep may be NULL. K == 0 gives C = epilogue(0).
+void nnk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
+               const float *A, int64_t a_rs, int64_t a_cs,
+               const float *B, int64_t b_rs, int64_t b_cs, const float *packed_b,
+               float *C, int64_t ldc, const nnk_epilogue *ep,
+               float *workspace, int64_t task, int64_t ntasks);
+
+// ---- 2-D convolution (NCHW), groups (incl. depthwise), strides, dilations, asymmetric pads ----
+typedef struct nnk_conv2d_params {
+    int64_t N, C_in, H, W;          // input (N, C_in, H, W)
+    int64_t C_out, KH, KW;          // weights (C_out, C_in/groups, KH, KW)
+    int64_t stride_h, stride_w, dil_h, dil_w;
+    int64_t pad_top, pad_left, pad_bottom, pad_right;
+    int64_t groups;
+    int64_t OH, OW;                 // output (N, C_out, OH, OW), computed by the caller
+} nnk_conv2d_params;
+int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p);
+/// Once, at load. The packed layout depends only on p (not on the CPU).
+void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed);
+int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p);  // per task
+int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads);
+/// Bit-identical for any ntasks. ep may be NULL; ep->channel_axis is ignored (channel = output channel).
+void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
+                float *output, const nnk_epilogue *ep, float *workspace, int64_t task, int64_t ntasks);
+/// Reference convolution over any number of spatial dims (1-D, 2-D, 3-D), for correctness paths and tests:
+/// in (N, C_in, *in_shape), w (C_out, C_in/groups, *k_shape), out (N, C_out, *out_shape); pads are [begin..., end...].
+void nnk_convnd_reference(int32_t ndims, int64_t N, int64_t C_in, const int64_t *in_shape,
+                          int64_t C_out, const int64_t *k_shape, const int64_t *strides,
+                          const int64_t *dilations, const int64_t *pads, int64_t groups,
+                          const int64_t *out_shape, const float *in, const float *w, float *out,
+                          const nnk_epilogue *ep);
+
+// ---- Pooling over 1, 2 or 3 spatial dims (NC + spatial), planes [plane0, plane1) of N*C ----
+typedef struct nnk_pool_params {
+    int32_t ndims;                       // 1..3
+    int64_t in_shape[3], out_shape[3], kernel[3], strides[3], dilations[3];
+    int64_t pads[6];                     // begin..., end...
+    int32_t count_include_pad;           // AveragePool
+} nnk_pool_params;
+/// A window with no element inside the input gives -INFINITY (max) or 0 (average).
+/// Average divisor: the taps inside the input, or with count_include_pad the taps inside the padded
+/// input [-pad_begin, in + pad_end).
+void nnk_maxpool(const nnk_pool_params *p, const float *in, float *out, int64_t plane0, int64_t plane1);
+void nnk_avgpool(const nnk_pool_params *p, const float *in, float *out, int64_t plane0, int64_t plane1);
+void nnk_global_avgpool(int64_t planes, int64_t size, const float *in, float *out);   // mean of each plane
+void nnk_global_maxpool(int64_t planes, int64_t size, const float *in, float *out);
+
+// ---- Elementwise ----
+/// NNK_ACT_*; in may equal out. AVX2 sigmoid/tanh use a polynomial exp/expm1 (max rel error ~1e-6 vs libm).
+void nnk_activation(int32_t act, float alpha, float beta, const float *in, float *out, int64_t n);
+/// Per-channel affine over planes: x is (outer, C, inner): y = x*scale[c] + shift[c] (scale or shift may be NULL)
+void nnk_channel_affine(int64_t outer, int64_t C, int64_t inner, const float *scale, const float *shift,
+                        const float *in, float *out);
+enum { NNK_BIN_ADD = 0, NNK_BIN_SUB = 1, NNK_BIN_MUL = 2, NNK_BIN_DIV = 3 };
+/// out[i] = a[..] op b[..] with numpy broadcasting already resolved into element strides (0 for broadcast
+/// dims); rank <= 8 (rank 0 is a scalar); out is contiguous with out_shape.
+void nnk_binary_strided(int32_t op, int32_t rank, const int64_t *out_shape,
+                        const float *a, const int64_t *a_strides, const float *b, const int64_t *b_strides,
+                        float *out);
+/// Softmax / LogSoftmax (log != 0) over the last axis of a (rows, cols) matrix; in may equal out.
+void nnk_softmax_rows(int64_t rows, int64_t cols, const float *in, float *out, int32_t log);
+
+#ifdef __cplusplus
+}
+#endif

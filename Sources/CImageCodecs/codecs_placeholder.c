@@ -1,1 +1,0 @@
-// Codecs live here.

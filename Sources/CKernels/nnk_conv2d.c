@@ -1,0 +1,125 @@
+// nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
+//   depthwise (groups == C_in == C_out > 1): direct per-plane kernel (nnk_dwconv.c)
+//   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
+//   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
+// In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
+// (output pixels, packed per task), K = C_in/groups * KH * KW; C is the NCHW output itself.
+#include <string.h>
+#include "nnk_internal.h"
+
+typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL } nnk_conv_kind;
+
+static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
+    if (p->groups > 1 && p->groups == p->C_in && p->C_out == p->C_in) return NNK_CONV_DEPTHWISE;
+    if (p->KH == 1 && p->KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
+        p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 && p->OH == p->H && p->OW == p->W)
+        return NNK_CONV_POINTWISE;
+    return NNK_CONV_IM2COL;
+}
+
+/// The per-group GEMM dimensions.
+typedef struct nnk_conv_gemm {
+    int64_t M, N, K, panels_floats;
+} nnk_conv_gemm;
+
+static nnk_conv_gemm nnk_conv_gemm_of(const nnk_conv2d_params *p) {
+    nnk_conv_gemm g;
+    g.M = p->C_out / p->groups;
+    g.N = p->OH * p->OW;
+    g.K = p->C_in / p->groups * p->KH * p->KW;
+    g.panels_floats = nnk_round_up(g.M, NNK_MR) * g.K;
+    return g;
+}
+
+int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p) {
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return p->C_out * p->KH * p->KW;
+    return p->groups * nnk_conv_gemm_of(p).panels_floats;
+}
+
+void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed) {
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
+        memcpy(packed, weights, (size_t)(p->C_out * p->KH * p->KW) * sizeof(float));
+        return;
+    }
+    const nnk_conv_gemm g = nnk_conv_gemm_of(p);
+    for (int64_t grp = 0; grp < p->groups; grp++)   // weights are (groups, Cout_g, K)
+        nnk_pack_a_strided(g.M, g.K, weights + grp * g.M * g.K, g.K, 1, packed + grp * g.panels_floats);
+}
+
+int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return 1;
+    const nnk_conv_gemm g = nnk_conv_gemm_of(p);
+    return nnk_gemm_workspace_floats(g.M, g.N, g.K);
+}
+
+/// The work is an index space: GEMM kinds (image*group, M part, NR column panel); depthwise
+/// (image*channel, output row). M is split only when there are fewer column panels than tasks.
+typedef struct nnk_conv_space {
+    int64_t units, mparts, panels, total;
+} nnk_conv_space;
+
+static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntasks) {
+    nnk_conv_space s;
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
+        s.units = p->N * p->C_out; s.mparts = 1; s.panels = p->OH;
+    } else {
+        const nnk_conv_gemm g = nnk_conv_gemm_of(p);
+        s.units = p->N * p->groups;
+        s.panels = nnk_div_up(g.N, NNK_NR);
+        s.mparts = 1;
+        if (s.units * s.panels < ntasks)
+            s.mparts = NNK_MIN(nnk_div_up(g.M, NNK_MR), nnk_div_up(ntasks, s.units * s.panels));
+    }
+    s.total = s.units * s.mparts * s.panels;
+    return s;
+}
+
+#define NNK_CONV_FLOPS_PER_TASK 3.0e6
+
+int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads) {
+    const double flops = 2.0 * (double)p->N * (double)p->C_out * (double)(p->OH * p->OW) *
+                         (double)(p->C_in / p->groups * p->KH * p->KW);
+    int64_t tasks = NNK_MIN((int64_t)threads, (int64_t)(flops / NNK_CONV_FLOPS_PER_TASK));
+    const nnk_conv_space s = nnk_conv_space_of(p, threads);
+    tasks = NNK_MIN(tasks, s.total);
+    return NNK_MAX(tasks, 1);
+}
+
+void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
+                float *output, const nnk_epilogue *ep, float *workspace, int64_t task, int64_t ntasks) {
+    if (ntasks < 1 || task < 0 || task >= ntasks) return;
+    const nnk_kernels *kt = nnk_active();
+    const nnk_conv_kind kind = nnk_conv_kind_of(p);
+    const nnk_conv_space s = nnk_conv_space_of(p, ntasks);
+    const int64_t begin = s.total * task / ntasks, end = s.total * (task + 1) / ntasks;
+    const int64_t OHW = p->OH * p->OW, HW = p->H * p->W;
+    const int64_t per_unit = s.mparts * s.panels;
+    for (int64_t idx = begin; idx < end;) {
+        const int64_t unit = idx / per_unit, mp = idx % per_unit / s.panels, sp = idx % s.panels;
+        const int64_t run = NNK_MIN(end - idx, s.panels - sp);    // consecutive panels of one (unit, mp)
+        if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, c), panels = output rows
+            const int64_t n = unit / p->C_out, c = unit % p->C_out;
+            const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
+            kt->dwconv2d_plane(p, input + unit * HW, packed_weights + c * p->KH * p->KW,
+                               output + unit * OHW, &e, c, sp, sp + run);
+        } else {                                                   // unit = (n, group)
+            const nnk_conv_gemm g = nnk_conv_gemm_of(p);
+            const int64_t n = unit / p->groups, grp = unit % p->groups;
+            const int64_t cin_g = p->C_in / p->groups;
+            const float *in = input + (n * p->C_in + grp * cin_g) * HW;
+            const int64_t out_off = (n * p->C_out + grp * g.M) * OHW;
+            const nnk_gemm_a a = {.packed = packed_weights + grp * g.panels_floats};
+            nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = in, .conv = p};
+            if (kind == NNK_CONV_POINTWISE) {
+                b.kind = NNK_B_STRIDED; b.rs = HW; b.cs = 1;
+            }
+            const nnk_epi e = nnk_epi_make(ep, 0, grp * g.M, out_off, OHW);
+            const int64_t pm = nnk_div_up(g.M, NNK_MR);
+            const int64_t m0 = NNK_MIN(g.M, pm * mp / s.mparts * NNK_MR);
+            const int64_t m1 = NNK_MIN(g.M, pm * (mp + 1) / s.mparts * NNK_MR);
+            nnk_gemm_block(kt, g.M, g.N, g.K, 1.0f, &a, &b, output + out_off, OHW, &e, m0, m1,
+                           sp * NNK_NR, NNK_MIN(g.N, (sp + run) * NNK_NR), workspace);
+        }
+        idx += run;
+    }
+}

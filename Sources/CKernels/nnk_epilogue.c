@@ -1,0 +1,95 @@
+// nnk_epilogue.c — y = act(acc + bias[c] + residual) * post_scale[c] + post_shift[c], applied to a
+// C tile right after the micro-kernel wrote it (while it is in L1), never as a second pass.
+#include <math.h>
+#include "nnk_avx2_math.h"
+#include "nnk_internal.h"
+
+void nnk_epilogue_init(nnk_epilogue *ep) {
+    *ep = (nnk_epilogue){0};
+    ep->activation = NNK_ACT_NONE;
+}
+
+nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offset,
+                     int64_t residual_offset, int64_t res_ld) {
+    nnk_epi e = {0};
+    if (!ep) return e;
+    e.bias = ep->bias ? ep->bias + channel_offset : NULL;
+    e.scale = ep->post_scale ? ep->post_scale + channel_offset : NULL;
+    e.shift = ep->post_shift ? ep->post_shift + channel_offset : NULL;
+    e.residual = ep->residual ? ep->residual + residual_offset : NULL;
+    e.res_ld = res_ld;
+    e.axis = axis;
+    e.act = ep->activation;
+    e.alpha = ep->act_alpha;
+    e.beta = ep->act_beta;
+    e.active = e.bias || e.scale || e.shift || e.residual || e.act != NNK_ACT_NONE;
+    return e;
+}
+
+float nnk_act_scalar(int32_t act, float alpha, float beta, float y) {
+    switch (act) {
+    case NNK_ACT_RELU: return y < 0.0f ? 0.0f : y;
+    case NNK_ACT_LEAKY_RELU: return y < 0.0f ? alpha * y : y;
+    case NNK_ACT_CLIP: return y < alpha ? alpha : (y > beta ? beta : y);
+    case NNK_ACT_SIGMOID: {
+        if (y >= 0.0f) return 1.0f / (1.0f + expf(-y));
+        const float e = expf(y);
+        return e / (1.0f + e);
+    }
+    case NNK_ACT_TANH: return tanhf(y);
+    default: return y;
+    }
+}
+
+float nnk_epi_scalar(const nnk_epi *e, float y, int64_t m, int64_t n) {
+    const int64_t c = e->axis == 0 ? m : n;
+    if (e->bias) y += e->bias[c];
+    if (e->residual) y += e->residual[m * e->res_ld + n];
+    y = nnk_act_scalar(e->act, e->alpha, e->beta, y);
+    if (e->scale) y *= e->scale[c];
+    if (e->shift) y += e->shift[c];
+    return y;
+}
+
+void nnk_epilogue_tile__ref(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
+                            int64_t mr, int64_t nr) {
+    if (!e->active) return;
+    for (int64_t i = 0; i < mr; i++) {          // c is (mr, nr) with row stride ldc
+        float *row = c + i * ldc;
+        for (int64_t j = 0; j < nr; j++) row[j] = nnk_epi_scalar(e, row[j], m0 + i, n0 + j);
+    }
+}
+
+#if NNK_HAVE_AVX2
+/// 8 (or the first `n` under `mask`) elements of row m starting at column n.
+static inline NNK_TARGET_AVX2 __m256 nnk_epi_v(const nnk_epi *e, __m256 y, int64_t m, int64_t n,
+                                                 int full, __m256i mask) {
+    const int row_channel = e->axis == 0;
+#define NNK_LOADV(ptr) (full ? _mm256_loadu_ps(ptr) : _mm256_maskload_ps((ptr), mask))
+    if (e->bias) y = _mm256_add_ps(y, row_channel ? _mm256_set1_ps(e->bias[m]) : NNK_LOADV(e->bias + n));
+    if (e->residual) y = _mm256_add_ps(y, NNK_LOADV(e->residual + m * e->res_ld + n));
+    y = nnk_v_act(e->act, y, _mm256_set1_ps(e->alpha), _mm256_set1_ps(e->beta));
+    if (e->scale) y = _mm256_mul_ps(y, row_channel ? _mm256_set1_ps(e->scale[m]) : NNK_LOADV(e->scale + n));
+    if (e->shift) y = _mm256_add_ps(y, row_channel ? _mm256_set1_ps(e->shift[m]) : NNK_LOADV(e->shift + n));
+#undef NNK_LOADV
+    return y;
+}
+
+NNK_TARGET_AVX2
+void nnk_epilogue_tile__avx2_fma(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
+                                 int64_t mr, int64_t nr) {
+    if (!e->active) return;
+    const __m256i all = _mm256_set1_epi32(-1);
+    for (int64_t i = 0; i < mr; i++) {          // c is (mr, nr) with row stride ldc
+        float *row = c + i * ldc;
+        int64_t j = 0;
+        for (; j + 8 <= nr; j += 8)
+            _mm256_storeu_ps(row + j, nnk_epi_v(e, _mm256_loadu_ps(row + j), m0 + i, n0 + j, 1, all));
+        if (j < nr) {
+            const __m256i mask = nnk_v_tail_mask(nr - j);
+            const __m256 y = nnk_epi_v(e, _mm256_maskload_ps(row + j, mask), m0 + i, n0 + j, 0, mask);
+            _mm256_maskstore_ps(row + j, mask, y);
+        }
+    }
+}
+#endif

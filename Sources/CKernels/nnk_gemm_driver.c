@@ -1,0 +1,102 @@
+// nnk_gemm_driver.c — the cache-blocked GEMM loop nest shared by nnk_sgemm and nnk_conv2d.
+//
+// for jc (NC columns of B):            B block kc x nc packed (or pre-packed) -> L2
+//   for pc (kc = K split evenly, <= KC): the K split depends on K only, so results never depend on tasks
+//     for ic (MC rows of A):           A block mc x kc packed (or pre-packed) -> L2
+//       for jr (NR columns):           B micro-panel kc x 16 stays in L1 across the ir loop
+//         for ir (MR rows):            6x16 micro-kernel; on the last pc the epilogue runs on the tile
+#include "nnk_internal.h"
+
+/// Workspace layout: [A block][B block][scratch tile], each 64-byte aligned.
+typedef struct nnk_gemm_ws {
+    float *a, *b, *tile;
+} nnk_gemm_ws;
+
+static int64_t nnk_ws_a_floats(int64_t M, int64_t K) {
+    return nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * nnk_gemm_kc(K);
+}
+static int64_t nnk_ws_b_floats(int64_t N, int64_t K) {
+    // + NR: the AVX2 im2col packer may write one 16-float run past the block
+    return nnk_round_up(nnk_round_up(NNK_MIN(N, NNK_NC), NNK_NR) * nnk_gemm_kc(K), 16) + NNK_NR;
+}
+
+int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K) {
+    return nnk_round_up(nnk_ws_a_floats(M, K), 16) + nnk_ws_b_floats(N, K) + NNK_MR * NNK_NR + NNK_WS_SLACK;
+}
+
+static nnk_gemm_ws nnk_gemm_ws_split(float *ws, int64_t M, int64_t N, int64_t K) {
+    nnk_gemm_ws w;
+    w.a = nnk_align64(ws);
+    w.b = w.a + nnk_round_up(nnk_ws_a_floats(M, K), 16);
+    w.tile = w.b + nnk_ws_b_floats(N, K);
+    return w;
+}
+
+/// Points at (or packs) the B block [pc, pc+kc) x [jc, jc+nc); returns the stride between micro-panels.
+static const float *nnk_gemm_b_block(const nnk_kernels *kt, const nnk_gemm_b *b, int64_t K, int64_t pc, int64_t kc, int64_t jc,
+                                     int64_t nc, float *ws, int64_t *panel_stride) {
+    switch (b->kind) {
+    case NNK_B_PACKED:
+        *panel_stride = K * NNK_NR;
+        return b->ptr + (jc / NNK_NR) * K * NNK_NR + pc * NNK_NR;
+    case NNK_B_STRIDED:
+        nnk_pack_b_strided(kc, nc, b->ptr + pc * b->rs + jc * b->cs, b->rs, b->cs, ws);
+        break;
+    case NNK_B_IM2COL:
+        kt->im2col_pack(b->conv, b->ptr, pc, kc, jc, nc, ws);
+        break;
+    }
+    *panel_stride = kc * NNK_NR;
+    return ws;
+}
+
+void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha,
+                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, const nnk_epi *e,
+                    int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *workspace) {
+    if (m0 >= m1 || n0 >= n1) return;
+    const nnk_gemm_ws ws = nnk_gemm_ws_split(workspace, M, N, K);
+    const int64_t kc_max = nnk_gemm_kc(K);
+    const int64_t k_blocks = K == 0 ? 1 : nnk_div_up(K, kc_max);
+    for (int64_t jc = n0; jc < n1; jc += NNK_NC) {          // C columns [jc, jc+nc)
+        const int64_t nc = NNK_MIN(NNK_NC, n1 - jc);
+        for (int64_t kb = 0; kb < k_blocks; kb++) {           // K rows [pc, pc+kc)
+            const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
+            const int accumulate = kb > 0, last = kb == k_blocks - 1;
+            int64_t b_stride;
+            const float *bp = nnk_gemm_b_block(kt, b, K, pc, kc, jc, nc, ws.b, &b_stride);
+            for (int64_t ic = m0; ic < m1; ic += NNK_MC) {    // C rows [ic, ic+mc)
+                const int64_t mc = NNK_MIN(NNK_MC, m1 - ic);
+                const float *ap;
+                int64_t a_stride;
+                if (a->packed) {
+                    ap = a->packed + (ic / NNK_MR) * K * NNK_MR + pc * NNK_MR;
+                    a_stride = K * NNK_MR;
+                } else {
+                    nnk_pack_a_strided(mc, kc, a->ptr + ic * a->rs + pc * a->cs, a->rs, a->cs, ws.a);
+                    ap = ws.a;
+                    a_stride = kc * NNK_MR;
+                }
+                for (int64_t jr = 0; jr < nc; jr += NNK_NR) {  // micro-panel of columns
+                    const int64_t nr = NNK_MIN(NNK_NR, nc - jr);
+                    const float *bj = bp + (jr / NNK_NR) * b_stride;
+                    for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
+                        const int64_t mr = NNK_MIN(NNK_MR, mc - ir);
+                        const float *ai = ap + (ir / NNK_MR) * a_stride;
+                        float *c = C + (ic + ir) * ldc + jc + jr;   // C tile (mr, nr)
+                        if (mr == NNK_MR && nr == NNK_NR) {
+                            kt->sgemm_ukernel(kc, ai, bj, c, ldc, alpha, accumulate);
+                        } else {
+                            kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
+                            for (int64_t i = 0; i < mr; i++)
+                                for (int64_t j = 0; j < nr; j++) {
+                                    const float v = ws.tile[i * NNK_NR + j];
+                                    c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+                                }
+                        }
+                        if (last) kt->epilogue_tile(e, c, ldc, ic + ir, jc + jr, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,106 @@
+// nnk_im2col.c — implicit im2col: packs a (kc x nc) block of the convolution's column matrix straight
+// from the input image into NR-column panels, so no full im2col buffer ever exists.
+// Row k = (ci, kh, kw) of the matrix, column n = (oh, ow): element = in[ci][oh*sh - pt + kh*dh][ow*sw - pl + kw*dw]
+// or 0 in the padding. One template, two instances: the AVX2 one copies a run of up to 16 columns with
+// two masked loads (masked-off lanes read nothing and give 0) and two full stores.
+#include <string.h>
+#include "nnk_internal.h"
+#if NNK_HAVE_AVX2
+#include <immintrin.h>
+#endif
+
+/// A run of panel columns on one output row: panel columns [j, j+count) start at input (ih0, iw0).
+typedef struct nnk_im2col_seg {
+    int64_t j, count, ih0, iw0;
+} nnk_im2col_seg;
+
+/// ds[t] = row[iw + t*sw] for t in [lo, hi), 0 for the rest of [0, cnt); row == NULL: all 0.
+/// May write up to 16 floats (the panel buffer has NR floats of slack after it).
+typedef void nnk_im2col_run_fn(float *ds, const float *row, int64_t iw, int64_t sw, int64_t cnt,
+                               int64_t lo, int64_t hi);
+
+static inline void nnk_im2col_run__ref(float *ds, const float *row, int64_t iw, int64_t sw, int64_t cnt,
+                                       int64_t lo, int64_t hi) {
+    if (!row) {
+        memset(ds, 0, (size_t)cnt * sizeof(float));
+        return;
+    }
+    int64_t t = 0;
+    for (; t < lo; t++) ds[t] = 0.0f;
+    if (sw == 1) {
+        for (; t < hi; t++) ds[t] = row[iw + t];
+    } else {
+        for (; t < hi; t++) ds[t] = row[iw + t * sw];
+    }
+    for (; t < cnt; t++) ds[t] = 0.0f;
+}
+
+#if NNK_HAVE_AVX2
+static inline NNK_TARGET_AVX2 void nnk_im2col_run__avx2_fma(float *ds, const float *row, int64_t iw, int64_t sw,
+                                                            int64_t cnt, int64_t lo, int64_t hi) {
+    if (!row) {
+        _mm256_storeu_ps(ds, _mm256_setzero_ps());
+        _mm256_storeu_ps(ds + 8, _mm256_setzero_ps());
+        return;
+    }
+    if (sw != 1) {
+        nnk_im2col_run__ref(ds, row, iw, sw, cnt, lo, hi);
+        return;
+    }
+    const __m256i i0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), i8 = _mm256_add_epi32(i0, _mm256_set1_epi32(8));
+    const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
+    const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
+    const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
+    _mm256_storeu_ps(ds, _mm256_maskload_ps(row + iw, m0));
+    _mm256_storeu_ps(ds + 8, _mm256_maskload_ps(row + iw + 8, m8));
+}
+#endif
+
+static inline __attribute__((always_inline)) void
+nnk_pack_b_im2col_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
+                    int64_t nc, float *dst, nnk_im2col_run_fn *run) {
+    const int64_t H = p->H, W = p->W, OW = p->OW, KW = p->KW, KHW = p->KH * p->KW;
+    const int64_t sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
+    for (int64_t q0 = 0; q0 < nc; q0 += NNK_NR) {       // panel: columns [n0+q0, n0+q0+nr)
+        const int64_t nr = NNK_MIN(NNK_NR, nc - q0);
+        nnk_im2col_seg seg[NNK_NR];
+        int nseg = 0;
+        for (int64_t j = 0; j < nr;) {
+            const int64_t col = n0 + q0 + j, oh = col / OW, ow = col % OW;
+            const int64_t count = NNK_MIN(nr - j, OW - ow);
+            seg[nseg++] = (nnk_im2col_seg){j, count, oh * p->stride_h - p->pad_top, ow * sw - p->pad_left};
+            j += count;
+        }
+        float *d = dst + (q0 / NNK_NR) * kc * NNK_NR;   // panel is (kc, NR)
+        int64_t ci = k0 / KHW, kh = (k0 % KHW) / KW, kw = k0 % KW;
+        for (int64_t k = 0; k < kc; k++, d += NNK_NR) {
+            const float *plane = in + ci * H * W;       // in is (C_in/groups, H, W)
+            for (int s = 0; s < nseg; s++) {            // runs in increasing j: later ones overwrite spill
+                const int64_t cnt = seg[s].count, ih = seg[s].ih0 + kh * dh, iw = seg[s].iw0 + kw * dw;
+                const int row_ok = ih >= 0 && ih < H;
+                // valid t: 0 <= iw + t*sw < W
+                const int64_t hi = iw > W - 1 ? 0 : NNK_MIN(cnt, (W - 1 - iw) / sw + 1);
+                const int64_t lo = NNK_MIN(hi, iw >= 0 ? 0 : nnk_div_up(-iw, sw));
+                run(d + seg[s].j, row_ok ? plane + ih * W : NULL, iw, sw, cnt, lo, hi);
+            }
+            for (int64_t j = nr; j < NNK_NR; j++) d[j] = 0.0f;
+            if (++kw == KW) {
+                kw = 0;
+                if (++kh == p->KH) { kh = 0; ci++; }
+            }
+        }
+    }
+}
+
+void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
+                            int64_t n0, int64_t nc, float *dst) {
+    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref);
+}
+
+#if NNK_HAVE_AVX2
+NNK_TARGET_AVX2
+void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
+                                 int64_t n0, int64_t nc, float *dst) {
+    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma);
+}
+#endif

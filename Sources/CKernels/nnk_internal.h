@@ -1,0 +1,145 @@
+// nnk_internal.h — what the kernel files share: the dispatch table, the resolved epilogue, block sizes.
+// Not a public header: nothing outside Sources/CKernels includes it.
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+#include "nnkernels.h"
+
+#if defined(__x86_64__)
+#define NNK_HAVE_AVX2 1
+/// Marks one function as compiled for AVX2+FMA; only called after the CPU check in nnk_dispatch.c.
+#define NNK_TARGET_AVX2 __attribute__((target("avx2,fma")))
+#else
+#define NNK_HAVE_AVX2 0
+#endif
+
+#define NNK_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define NNK_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+static inline int64_t nnk_div_up(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static inline int64_t nnk_round_up(int64_t a, int64_t b) { return nnk_div_up(a, b) * b; }
+/// Rounds a workspace pointer up to 64 bytes (workspace sizes include NNK_WS_SLACK floats for this).
+static inline float *nnk_align64(float *p) {
+    return (float *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+}
+#define NNK_WS_SLACK 16
+
+// ---- SGEMM blocking (packed layouts are ISA independent: every variant uses MR x NR) ----
+#define NNK_MR 6     // rows of C per micro-kernel call; A panels are MR rows wide
+#define NNK_NR 16    // columns of C per micro-kernel call; B panels are NR columns wide
+#define NNK_KC 256   // max depth of one K block (B micro-panel KC*NR*4 = 16 KiB stays in L1d)
+#define NNK_MC 144   // rows of A packed per block (MC*KC*4 = 144 KiB in L2)
+#define NNK_NC 512   // columns of B packed per block (KC*NC*4 = 512 KiB)
+
+/// The K blocking depends on K only, so every task sums each C element in the same order.
+static inline int64_t nnk_gemm_kc(int64_t K) {
+    int64_t nb = nnk_div_up(K, NNK_KC);
+    return nb <= 1 ? K : nnk_round_up(nnk_div_up(K, nb), 8);
+}
+
+/// An epilogue resolved for one GEMM: channel vectors and residual already offset to the C block.
+typedef struct nnk_epi {
+    const float *bias, *scale, *shift; // indexed by local channel or NULL
+    const float *residual;             // element (m,n) at residual[m*res_ld + n], or NULL
+    int64_t res_ld;
+    int32_t axis;                      // 0: channel = m, 1: channel = n
+    int32_t act;
+    float alpha, beta;
+    int32_t active;                    // 0 when there is nothing to do
+} nnk_epi;
+
+/// Resolves a public epilogue; channel_offset/residual_offset locate the C block inside the output.
+nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offset,
+                     int64_t residual_offset, int64_t res_ld);
+/// The epilogue of one element in plain C (the reference definition).
+float nnk_epi_scalar(const nnk_epi *e, float y, int64_t m, int64_t n);
+/// The activation of one element in plain C (libm expf/tanhf).
+float nnk_act_scalar(int32_t act, float alpha, float beta, float y);
+
+// ---- the dispatch table: one per ISA, chosen once ----
+typedef struct nnk_kernels {
+    const char *name;
+    /// C[0:6,0:16] = alpha * a(kc x 6 packed) * b(kc x 16 packed) (+ C when accumulate).
+    void (*sgemm_ukernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                          float alpha, int accumulate);
+    /// Applies e to C[0:mr, 0:nr] whose top-left element is local (m0, n0).
+    void (*epilogue_tile)(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
+                          int64_t mr, int64_t nr);
+    void (*activation)(int32_t act, float alpha, float beta, const float *in, float *out, int64_t n);
+    /// out[0:n] = in[0:n] * scale + shift
+    void (*affine_row)(float scale, float shift, const float *in, float *out, int64_t n);
+    /// out[i] = a[i*as] op b[i*bs] for i in [0, n)
+    void (*binary_row)(int32_t op, int64_t n, const float *a, int64_t as, const float *b, int64_t bs,
+                       float *out);
+    void (*softmax_row)(int64_t cols, const float *in, float *out, int32_t log);
+    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW).
+    void (*dwconv2d_plane)(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
+                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1);
+    /// 2-D pooling of one plane with dilation 1 (avg: is_avg != 0).
+    void (*pool2d_plane)(const nnk_pool_params *p, int is_avg, const float *in, float *out);
+    /// Packs rows [k0, k0+kc) x columns [n0, n0+nc) of the implicit im2col matrix into NR panels.
+    void (*im2col_pack)(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
+                        int64_t nc, float *dst);
+    /// out[i] = max or mean of in[i*size : (i+1)*size]
+    void (*global_pool)(int is_avg, int64_t planes, int64_t size, const float *in, float *out);
+} nnk_kernels;
+
+/// The table in use (reads one atomic; initialises on first use).
+const nnk_kernels *nnk_active(void);
+
+// Variants, defined next to each other in the file of their idea.
+void nnk_sgemm_ukernel_6x16__ref(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_epilogue_tile__ref(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
+void nnk_activation__ref(int32_t, float, float, const float *, float *, int64_t);
+void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
+void nnk_binary_row__ref(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
+void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
+void nnk_dwconv2d_plane__ref(const nnk_conv2d_params *, const float *, const float *, float *,
+                             const nnk_epi *, int64_t, int64_t, int64_t);
+void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
+void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
+void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
+#if NNK_HAVE_AVX2
+void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_epilogue_tile__avx2_fma(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
+void nnk_activation__avx2_fma(int32_t, float, float, const float *, float *, int64_t);
+void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
+void nnk_binary_row__avx2_fma(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
+void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
+void nnk_dwconv2d_plane__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
+                                  const nnk_epi *, int64_t, int64_t, int64_t);
+void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
+void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
+void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
+                                 float *);
+#endif
+
+// ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
+/// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
+typedef struct nnk_gemm_b {
+    enum { NNK_B_PACKED, NNK_B_STRIDED, NNK_B_IM2COL } kind;
+    const float *ptr;               // packed panels (NR x K each), strided matrix, or one image's group input
+    int64_t rs, cs;                 // strided: element (k,n) at ptr[k*rs + n*cs]
+    const nnk_conv2d_params *conv;  // im2col: k = (ci, kh, kw), n = (oh, ow); ptr is (C_in/groups, H, W)
+} nnk_gemm_b;
+/// Where the A operand comes from: packed panels (MR x K each) or a strided matrix.
+typedef struct nnk_gemm_a {
+    const float *packed;
+    const float *ptr;
+    int64_t rs, cs;
+} nnk_gemm_a;
+
+/// C[m0:m1, n0:n1] of C = alpha*A*B then epilogue e (local indices = global m, n).
+/// ws holds nnk_gemm_workspace_floats(M, N, K) floats. m0 and n0 are multiples of MR and NR.
+void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha,
+                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, const nnk_epi *e,
+                    int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
+int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
+
+// Packing into panels (nnk_pack.c, nnk_im2col.c). kc rows of K starting at k0.
+/// dst[i/MR][k][i%MR] for rows [m0, m0+mc) (zero beyond M handled by mc < multiple of MR).
+void nnk_pack_a_strided(int64_t mc, int64_t kc, const float *a, int64_t rs, int64_t cs, float *dst);
+/// dst[j/NR][k][j%NR] for nc columns (padded with zeros to a multiple of NR).
+void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *dst);
+/// Like nnk_pack_b_strided for the implicit im2col matrix of one image and group (dst needs NR floats
+/// of slack after the block: the AVX2 variant writes whole 16-float runs).

@@ -1,0 +1,119 @@
+// nnk_pool_avx2.c — AVX2 2-D pooling of one plane (dilation 1; 8 output columns per step for
+// stride_w 1 and 2, scalar at the borders) and global max/average pooling.
+#include <math.h>
+#include "nnk_internal.h"
+#if NNK_HAVE_AVX2
+#include "nnk_avx2_math.h"
+
+/// One output of a 2-D window with bounds checks (dilation 1); in is (H, W).
+static float nnk_pool2d_point(const nnk_pool_params *p, int is_avg, const float *in, int64_t oh, int64_t ow) {
+    const int64_t H = p->in_shape[0], W = p->in_shape[1];
+    float mx = -INFINITY, sum = 0.0f;
+    int64_t inside = 0, padded = 0;
+    for (int64_t kh = 0; kh < p->kernel[0]; kh++) {
+        const int64_t ih = oh * p->strides[0] - p->pads[0] + kh;
+        for (int64_t kw = 0; kw < p->kernel[1]; kw++) {
+            const int64_t iw = ow * p->strides[1] - p->pads[1] + kw;
+            padded += ih >= -p->pads[0] && ih < H + p->pads[2] && iw >= -p->pads[1] && iw < W + p->pads[3];
+            if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+            const float v = in[ih * W + iw];
+            inside++;
+            sum += v;
+            if (v > mx || isnan(v)) mx = v;
+        }
+    }
+    const int64_t count = p->count_include_pad ? padded : inside;
+    return is_avg ? (count ? sum / (float)count : 0.0f) : mx;
+}
+
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float *out, const int sw) {
+    const int64_t H = p->in_shape[0], W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
+    const int64_t KH = p->kernel[0], KW = p->kernel[1], sh = p->strides[0], pt = p->pads[0], pl = p->pads[1];
+    const int64_t vlo = nnk_div_up(pl, sw);
+    const int64_t num = W - 8 * sw + pl - (KW - 1);       // vector at ow reads up to ow*sw - pl + KW-1 + 8*sw-1
+    int64_t vend = num < 0 ? vlo : NNK_MIN(OW, num / sw + 8);  // vectors cover columns [vlo, vend)
+    if (vend - vlo < 8) vend = vlo;
+    for (int64_t oh = 0; oh < OH; oh++) {     // out is (OH, OW), in is (H, W)
+        float *orow = out + oh * OW;
+        int64_t kh0 = 0, kh1 = KH, padded_rows = 0;
+        for (int64_t kh = 0; kh < KH; kh++) {
+            const int64_t ih = oh * sh - pt + kh;
+            padded_rows += ih >= -pt && ih < H + p->pads[2];
+        }
+        while (kh0 < kh1 && oh * sh - pt + kh0 < 0) kh0++;
+        while (kh1 > kh0 && oh * sh - pt + kh1 - 1 >= H) kh1--;
+        const int64_t count = (p->count_include_pad ? padded_rows : kh1 - kh0) * KW;
+        const __m256 vcount = _mm256_set1_ps((float)count);
+        int64_t ow = 0;
+        for (; ow < (vend > vlo ? vlo : OW); ow++) orow[ow] = nnk_pool2d_point(p, is_avg, in, oh, ow);
+        for (; ow < vend; ow += 8) {
+            if (ow + 8 > vend) ow = vend - 8;   // last vector overlaps the previous one
+            __m256 acc = is_avg ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
+            for (int64_t kh = kh0; kh < kh1; kh++) {
+                const float *irow = in + (oh * sh - pt + kh) * W + ow * sw - pl;
+                for (int64_t kw = 0; kw < KW; kw++) {
+                    const __m256 v = nnk_load_strided8(irow + kw, sw);
+                    acc = is_avg ? _mm256_add_ps(acc, v) : _mm256_max_ps(v, acc);
+                }
+            }
+            if (is_avg) acc = count ? _mm256_div_ps(acc, vcount) : _mm256_setzero_ps();
+            _mm256_storeu_ps(orow + ow, acc);
+        }
+        for (; ow < OW; ow++) orow[ow] = nnk_pool2d_point(p, is_avg, in, oh, ow);
+    }
+}
+
+NNK_TARGET_AVX2
+void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *p, int is_avg, const float *in, float *out) {
+    if (p->strides[1] == 1)
+        nnk_pool2d_plane_sw(p, is_avg, in, out, 1);
+    else if (p->strides[1] == 2)
+        nnk_pool2d_plane_sw(p, is_avg, in, out, 2);
+    else
+        nnk_pool2d_plane__ref(p, is_avg, in, out);
+}
+
+static inline NNK_TARGET_AVX2 float nnk_hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
+}
+
+static inline NNK_TARGET_AVX2 float nnk_hmax8(__m256 v) {
+    __m128 s = _mm_max_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_max_ps(s, _mm_movehl_ps(s, s));
+    return _mm_cvtss_f32(_mm_max_ss(s, _mm_movehdup_ps(s)));
+}
+
+NNK_TARGET_AVX2
+void nnk_global_pool__avx2_fma(int is_avg, int64_t planes, int64_t size, const float *in, float *out) {
+    for (int64_t i = 0; i < planes; i++) {    // in is (planes, size)
+        const float *x = in + i * size;
+        int64_t j = 0;
+        if (is_avg) {
+            __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;
+            for (; j + 32 <= size; j += 32) {
+                s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + j));
+                s1 = _mm256_add_ps(s1, _mm256_loadu_ps(x + j + 8));
+                s2 = _mm256_add_ps(s2, _mm256_loadu_ps(x + j + 16));
+                s3 = _mm256_add_ps(s3, _mm256_loadu_ps(x + j + 24));
+            }
+            for (; j + 8 <= size; j += 8) s0 = _mm256_add_ps(s0, _mm256_loadu_ps(x + j));
+            float sum = nnk_hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+            for (; j < size; j++) sum += x[j];
+            out[i] = size ? sum / (float)size : 0.0f;
+        } else {
+            __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0;
+            for (; j + 16 <= size; j += 16) {
+                m0 = _mm256_max_ps(_mm256_loadu_ps(x + j), m0);
+                m1 = _mm256_max_ps(_mm256_loadu_ps(x + j + 8), m1);
+            }
+            for (; j + 8 <= size; j += 8) m0 = _mm256_max_ps(_mm256_loadu_ps(x + j), m0);
+            float mx = nnk_hmax8(_mm256_max_ps(m0, m1));
+            for (; j < size; j++) mx = x[j] > mx ? x[j] : mx;
+            out[i] = mx;
+        }
+    }
+}
+#endif
