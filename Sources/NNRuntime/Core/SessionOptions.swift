@@ -1,0 +1,30 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How a session is built and run.
+public struct SessionOptions: Sendable, Equatable {
+    /// Worker threads for one run (default: all cores). Idle workers block; they never spin.
+    public var threads: Int
+    /// Whether graph rewrites (BN folding, fusion, dropout removal...) run. Off is for comparison:
+    /// eval semantics apply either way.
+    public var optimize: Bool
+    /// The most elements any one intermediate tensor may have.
+    public var maxTensorElements: Int
+
+    /// Creates options.
+    public init(threads: Int = SessionOptions.coreCount, optimize: Bool = true, maxTensorElements: Int = 1 << 31) {
+        self.threads = max(1, threads)
+        self.optimize = optimize
+        self.maxTensorElements = maxTensorElements
+    }
+
+    /// The number of online CPU cores.
+    public static var coreCount: Int {
+        #if canImport(Glibc)
+        return max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        #else
+        return 1
+        #endif
+    }
+}

@@ -1,0 +1,175 @@
+import NNFormat
+import Synchronization
+
+/// A loaded, compiled model ready to run: the runtime library's entry point.
+///
+/// ```swift
+/// let session = try InferenceSession(contentsOf: "lenet.onnx")
+/// let outputs = try session.run(["input": Tensor(shape: [1, 1, 28, 28], floats: pixels)])
+/// ```
+///
+/// Eval semantics always apply: BatchNormalization uses its running statistics and Dropout is
+/// the identity. Plans are compiled per input shape and cached; one session may be shared by any
+/// number of threads and tasks.
+public final class InferenceSession: Sendable {
+    /// A graph input or output: name, element type and declared shape.
+    public struct IOInfo: Sendable, Equatable {
+        public var name: String
+        public var elementType: ElementType
+        /// Declared dimensions; `.symbol`/`.unknown` ones (the batch) take any size.
+        public var shape: [Dimension]
+    }
+
+    /// The inputs a run must be given, in order.
+    public let inputs: [IOInfo]
+    /// The outputs a run returns, in order.
+    public let outputs: [IOInfo]
+    /// The options the session was created with.
+    public let options: SessionOptions
+    /// The model as read (metadata, opsets, producer).
+    public let model: Model
+
+    private let graph: RuntimeGraph
+    private let plans = Mutex<[[Int]: ExecutionPlan]>([:])
+    private let firstPlan: ExecutionPlan
+
+    /// Loads a model file. External data beside the model is allowed unless `readOptions` says otherwise.
+    public convenience init(contentsOf path: String, options: SessionOptions = SessionOptions(),
+                            readOptions: ReadOptions = ReadOptions(externalData: .allowModelDirectory)) throws(RuntimeError) {
+        let model: Model
+        do throws(FormatError) { model = try ModelReader.read(contentsOf: path, options: readOptions) } catch { throw .format(error) }
+        try self.init(model: model, options: options)
+    }
+
+    /// Loads a model from bytes (external data is refused).
+    public convenience init(bytes: [UInt8], options: SessionOptions = SessionOptions()) throws(RuntimeError) {
+        let model: Model
+        do throws(FormatError) { model = try ModelReader.read(bytes: bytes) } catch { throw .format(error) }
+        try self.init(model: model, options: options)
+    }
+
+    /// Compiles an in-memory model. All unsupported operators are reported together, and a plan for
+    /// the declared input shapes (symbolic dimensions as 1) is compiled now, so errors surface here.
+    public init(model: Model, options: SessionOptions = SessionOptions()) throws(RuntimeError) {
+        self.model = model
+        self.options = options
+        let imported = try ModelImporter.importModel(model)
+        graph = imported.graph
+        inputs = imported.inputs.map { IOInfo(name: $0.name, elementType: $0.type?.elementType ?? .float, shape: $0.type?.shape ?? []) }
+        let declaredOutputs = Dictionary(imported.outputs.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        outputs = imported.graph.outputs.map { id in
+            let name = imported.graph[id].name
+            let t = declaredOutputs[name]?.type
+            return IOInfo(name: name, elementType: t?.elementType ?? .float, shape: t?.shape ?? [])
+        }
+        let shapes = inputs.map { $0.shape.map { d -> Int in if case .value(let v) = d { return v } else { return 1 } } }
+        firstPlan = try Planner(options: options).plan(graph, inputs: zip(inputs, shapes).map { ($0.elementType == .int64 ? .int64 : .float, $1) })
+        plans.withLock { $0[shapes.flatMap { $0 + [-1] }] = firstPlan }
+    }
+
+    /// What the compiler did: eval-semantics decisions, rewrites, folded nodes and the final steps
+    /// (for the declared input shapes).
+    public var report: SessionReport { firstPlan.report }
+
+    /// Floating-point operations of one run at the declared input shapes (symbolic dimensions as 1).
+    public var flopsPerRun: Int { firstPlan.steps.reduce(0) { $0 + $1.flops } }
+
+    /// The plan for these input shapes, compiled on first use and cached.
+    func plan(for shapes: [[Int]]) throws(RuntimeError) -> ExecutionPlan {
+        let key = shapes.flatMap { $0 + [-1] }
+        if let p = plans.withLock({ $0[key] }) { return p }
+        let p = try Planner(options: options).plan(graph, inputs: zip(inputs, shapes).map { ($0.elementType == .int64 ? .int64 : .float, $1) })
+        return plans.withLock { cache in
+            if let existing = cache[key] { return existing }
+            cache[key] = p
+            return p
+        }
+    }
+
+    /// Checks one input against its declaration.
+    private func validate(_ tensor: Tensor, for info: IOInfo) throws(RuntimeError) {
+        guard tensor.elementType == info.elementType else {
+            throw .invalidInput(name: info.name, detail: "expected \(info.elementType), got \(tensor.elementType)")
+        }
+        guard tensor.shape.count == info.shape.count || info.shape.isEmpty else {
+            throw .invalidInput(name: info.name, detail: "expected rank \(info.shape.count) \(info.shape), got shape \(tensor.shape)")
+        }
+        for (d, n) in zip(info.shape, tensor.shape) {
+            if case .value(let v) = d, v != n {
+                throw .invalidInput(name: info.name, detail: "expected shape \(info.shape), got \(tensor.shape)")
+            }
+        }
+        let count = tensor.shape.reduce(1, *)
+        let have: Int
+        switch tensor.values {
+        case .float(let v): have = v.count
+        case .int64(let v): have = v.count
+        }
+        guard have == count, tensor.shape.allSatisfy({ $0 >= 0 }) else {
+            throw .invalidInput(name: info.name, detail: "shape \(tensor.shape) needs \(count) values, got \(have)")
+        }
+    }
+
+    /// Runs the model on named inputs and returns every output by name.
+    public func run(_ feeds: [String: Tensor]) throws(RuntimeError) -> [String: Tensor] {
+        for name in feeds.keys where !inputs.contains(where: { $0.name == name }) {
+            throw .invalidInput(name: name, detail: "the model has no such input (inputs: \(inputs.map(\.name).joined(separator: ", ")))")
+        }
+        var ordered: [Tensor] = []
+        for info in inputs {
+            guard let t = feeds[info.name] else { throw .invalidInput(name: info.name, detail: "missing") }
+            ordered.append(t)
+        }
+        let results = try run(ordered)
+        return Dictionary(uniqueKeysWithValues: zip(outputs.map(\.name), results))
+    }
+
+    /// Runs the model on inputs in graph-input order and returns outputs in graph-output order.
+    public func run(_ feeds: [Tensor]) throws(RuntimeError) -> [Tensor] {
+        guard feeds.count == inputs.count else {
+            throw .invalidInput(name: inputs.map(\.name).joined(separator: ", "), detail: "expected \(inputs.count) inputs, got \(feeds.count)")
+        }
+        for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
+        let plan = try plan(for: feeds.map(\.shape))
+        var copies = feeds
+        return withInputPointers(&copies, 0, []) { pointers in
+            plan.run(inputs: pointers) { context in
+                plan.outputs.map { out -> Tensor in
+                    let p = context.pointer(out.slot)
+                    let n = out.fact.shape.reduce(1, *)
+                    switch out.fact.type {
+                    case .float: return Tensor(shape: out.fact.shape, floats: Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Float.self), count: n)))
+                    case .int64: return Tensor(shape: out.fact.shape, int64s: Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int64.self), count: n)))
+                    }
+                }
+            }
+        }
+    }
+
+    private func withInputPointers<R>(_ tensors: inout [Tensor], _ i: Int, _ acc: [UnsafeMutableRawPointer], _ body: ([UnsafeMutableRawPointer]) -> R) -> R {
+        if i == tensors.count { return body(acc) }
+        switch tensors[i].values {
+        // Kernels never write their inputs, so the caller's storage is read in place.
+        case .float(let v):
+            return v.withUnsafeBytes { raw in
+                withInputPointers(&tensors, i + 1, acc + [UnsafeMutableRawPointer(mutating: raw.baseAddress ?? emptyInput)], body)
+            }
+        case .int64(let v):
+            return v.withUnsafeBytes { raw in
+                withInputPointers(&tensors, i + 1, acc + [UnsafeMutableRawPointer(mutating: raw.baseAddress ?? emptyInput)], body)
+            }
+        }
+    }
+
+    /// Per-step timings of one run on these inputs (nanoseconds), with each step's node, op and FLOPs.
+    public func profile(_ feeds: [Tensor]) throws(RuntimeError) -> [(node: String, opType: String, flops: Int, nanoseconds: UInt64)] {
+        for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
+        let plan = try plan(for: feeds.map(\.shape))
+        var copies = feeds
+        let times = withInputPointers(&copies, 0, []) { plan.runProfiled(inputs: $0) }
+        return zip(plan.steps, times).map { ($0.node, $0.opType, $0.flops, $1) }
+    }
+}
+
+/// A valid, never-dereferenced address for empty inputs.
+private var emptyInput: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 64)! }

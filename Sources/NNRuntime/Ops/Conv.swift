@@ -1,0 +1,133 @@
+import CKernels
+
+/// ONNX Conv (opsets 1–22) over 1, 2 or 3 spatial dims, with groups, strides, dilations,
+/// explicit or automatic padding and optional bias; carries a fused epilogue after rewrites.
+///
+/// Inputs: X (N, C, *spatial), W (M, C/group, *kernel), optional B (M); a fused residual is an
+/// extra last input with the output's shape.
+struct Conv: Operator {
+    var geometry: SpatialGeometry
+    var group: Int
+    var epilogue = Epilogue()
+    let packCache = PackCache()
+
+    init(_ a: Attributes) throws(RuntimeError) {
+        geometry = try SpatialGeometry(a, kernelRequired: false)
+        group = Int(try a.int("group", 1))
+        guard group >= 1 else { throw a.fail("group \(group) must be positive") }
+    }
+
+    var fusionSummary: String? { epilogue.summary }
+
+    /// Index of the residual input when fused.
+    static let residualInput = 3
+
+    func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {
+        guard inputs.count >= 2, let x = inputs[0], let w = inputs[1] else { throw .shapeMismatch(node: node, detail: "Conv needs X and W") }
+        guard x.type == .float, w.type == .float else { throw .shapeMismatch(node: node, detail: "Conv supports float tensors only") }
+        guard x.shape.count >= 3, x.shape.count <= 5, w.shape.count == x.shape.count else {
+            throw .shapeMismatch(node: node, detail: "X \(x.shape) and W \(w.shape) must both have rank 3 to 5")
+        }
+        let c = x.shape[1], m = w.shape[0]
+        guard c % group == 0, m % group == 0, w.shape[1] * group == c else {
+            throw .shapeMismatch(node: node, detail: "W \(w.shape) with group \(group) does not fit X \(x.shape)")
+        }
+        if inputs.count > 2, let b = inputs[2], b.shape != [m] {
+            throw .shapeMismatch(node: node, detail: "bias \(b.shape) should be [\(m)]")
+        }
+        let r = try geometry.resolve(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), node: node)
+        let out = [x.shape[0], m] + r.output
+        if epilogue.residual {
+            guard inputs.count > Conv.residualInput, let res = inputs[Conv.residualInput], res.shape == out else {
+                throw .shapeMismatch(node: node, detail: "fused residual does not match output \(out)")
+            }
+        }
+        return [OutputFact(type: .float, shape: out)]
+    }
+
+    func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int {
+        guard let w = inputs[1], let out = outputs.first else { return 0 }
+        return 2 * out.shape.reduce(1, *) * w.shape[1...].reduce(1, *)
+    }
+
+    func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {
+        guard let x = ctx.inputs[0], let w = ctx.inputs[1], let y = ctx.outputs.first else {
+            throw .shapeMismatch(node: ctx.node, detail: "Conv needs X and W")
+        }
+        let bias = ctx.inputs.count > 2 ? ctx.inputs[2]?.slot : nil
+        let residual = epilogue.residual ? ctx.inputs[Conv.residualInput]?.slot : nil
+        let ep = BoundEpilogue(epilogue, bias: bias, residual: residual)
+        let r = try geometry.resolve(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), node: ctx.node)
+        let spatial = x.shape.count - 2
+        if spatial <= 2, let weights = w.constant {
+            // 1-D runs as 2-D with a height of 1.
+            let two = spatial == 2
+            var p = nnk_conv2d_params()
+            p.N = Int64(x.shape[0]); p.C_in = Int64(x.shape[1])
+            p.H = two ? Int64(x.shape[2]) : 1; p.W = Int64(x.shape[two ? 3 : 2])
+            p.C_out = Int64(w.shape[0])
+            p.KH = two ? Int64(r.kernel[0]) : 1; p.KW = Int64(r.kernel[two ? 1 : 0])
+            p.stride_h = two ? Int64(r.strides[0]) : 1; p.stride_w = Int64(r.strides[two ? 1 : 0])
+            p.dil_h = two ? Int64(r.dilations[0]) : 1; p.dil_w = Int64(r.dilations[two ? 1 : 0])
+            p.pad_top = two ? Int64(r.pads[0]) : 0; p.pad_left = Int64(r.pads[two ? 1 : 0])
+            p.pad_bottom = two ? Int64(r.pads[2]) : 0; p.pad_right = Int64(r.pads[two ? 3 : 1])
+            p.groups = Int64(group)
+            p.OH = two ? Int64(r.output[0]) : 1; p.OW = Int64(r.output[two ? 1 : 0])
+            let packed = packCache.packed(weights.buffer, params: p)
+            let tasks = Int(nnk_conv2d_task_count(&p, Int32(ctx.threads)))
+            return Conv2DKernel(params: p, packed: packed, input: x.slot, output: y.slot, epilogue: ep, tasks: max(tasks, 1),
+                                workspaceFloatsPerTask: Int(nnk_conv2d_workspace_floats(&p)))
+        }
+        return ConvReferenceKernel(input: x.slot, weights: w.slot, output: y.slot, epilogue: ep, inShape: x.shape.map(Int64.init),
+                                   kShape: r.kernel.map(Int64.init), outShape: y.shape.map(Int64.init), strides: r.strides.map(Int64.init),
+                                   dilations: r.dilations.map(Int64.init), pads: r.pads.map(Int64.init), group: Int64(group), cOut: Int64(w.shape[0]))
+    }
+}
+
+/// Packed conv weights per (weights buffer, geometry), shared by every plan of a session.
+final class PackCache: Sendable {
+    private let store = PackCacheStore()
+
+    func packed(_ weights: HostBuffer, params p: nnk_conv2d_params) -> HostBuffer {
+        var p = p
+        return store.value(for: weights, key: [p.C_in, p.C_out, p.KH, p.KW, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.groups, p.H, p.W]) {
+            let packed = HostBuffer(byteCount: Int(nnk_conv2d_packed_weights_floats(&p)) * 4)
+            nnk_conv2d_pack_weights(&p, weights.floats, packed.floats)
+            return packed
+        }
+    }
+}
+
+/// 2-D convolution through the packed kernel, split into tasks over the session's threads.
+struct Conv2DKernel: WorkspaceKernel, @unchecked Sendable {
+    var params: nnk_conv2d_params
+    let packed: HostBuffer
+    let input: Slot
+    let output: Slot
+    let epilogue: BoundEpilogue
+    let tasks: Int
+    let workspaceFloatsPerTask: Int
+
+    func run(_ context: RunContext) {
+        var p = params
+        var ep = epilogue.make(context)
+        let x = context.floats(input), y = context.floats(output), w = packed.floats
+        context.parallel(tasks) { t in
+            nnk_conv2d(&p, x, w, y, &ep, context.workspace(task: t), Int64(t), Int64(tasks))
+        }
+    }
+}
+
+/// Any-rank convolution through the reference kernel (3-D, or weights that are not constant).
+struct ConvReferenceKernel: Kernel, @unchecked Sendable {
+    let input: Slot, weights: Slot, output: Slot
+    let epilogue: BoundEpilogue
+    let inShape: [Int64], kShape: [Int64], outShape: [Int64], strides: [Int64], dilations: [Int64], pads: [Int64]
+    let group: Int64, cOut: Int64
+
+    func run(_ context: RunContext) {
+        var ep = epilogue.make(context)
+        nnk_convnd_reference(Int32(inShape.count - 2), inShape[0], inShape[1], Array(inShape[2...]), cOut, kShape, strides, dilations, pads, group,
+                             Array(outShape[2...]), context.floats(input), context.floats(weights), context.floats(output), &ep)
+    }
+}

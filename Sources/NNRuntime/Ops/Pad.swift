@@ -1,0 +1,95 @@
+/// ONNX Pad in constant mode: pads as an attribute (opsets 1–10) or an input (11+), the value as
+/// an attribute or an optional input, optional `axes` input (18+). Non-negative pads only.
+struct Pad: Operator {
+    let attributePads: [Int64]?
+    let attributeValue: Float
+
+    init(_ a: Attributes) throws(RuntimeError) {
+        let mode = try a.string("mode", "constant")
+        guard mode == "constant" else { throw a.fail("mode '\(mode)' is not supported (only constant)") }
+        attributePads = try a.ints(a.opset < 2 ? "paddings" : "pads")
+        attributeValue = try a.float("value", 0)
+    }
+
+    func pads(_ inputs: [InputFact?], rank: Int, node: String) throws(RuntimeError) -> [Int] {
+        var raw = attributePads
+        if inputs.count > 1, let p = inputs[1] {
+            guard let c = p.constant else { throw .shapeMismatch(node: node, detail: "pads must be known when the plan is made") }
+            raw = c.int64Array()
+        }
+        guard let raw else { throw .shapeMismatch(node: node, detail: "needs pads") }
+        var axes = Array(0..<rank)
+        if inputs.count > 3, let ax = inputs[3] {
+            guard let c = ax.constant else { throw .shapeMismatch(node: node, detail: "axes must be known when the plan is made") }
+            axes = []
+            for a in c.int64Array() { axes.append(try normalizeAxis(a, rank: rank, node: node)) }
+        }
+        guard raw.count == 2 * axes.count else { throw .shapeMismatch(node: node, detail: "pads \(raw) should have \(2 * axes.count) values") }
+        guard raw.allSatisfy({ $0 >= 0 }) else { throw .shapeMismatch(node: node, detail: "negative pads \(raw) are not supported") }
+        var full = [Int](repeating: 0, count: 2 * rank)
+        for (i, a) in axes.enumerated() {
+            full[a] = Int(raw[i])
+            full[rank + a] = Int(raw[axes.count + i])
+        }
+        return full
+    }
+
+    func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {
+        guard let x = inputs.first ?? nil else { throw .shapeMismatch(node: node, detail: "needs data") }
+        let p = try pads(inputs, rank: x.shape.count, node: node)
+        return [OutputFact(type: x.type, shape: x.shape.indices.map { x.shape[$0] + p[$0] + p[x.shape.count + $0] })]
+    }
+
+    func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int { 0 }
+
+    func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {
+        let x = ctx.inputs[0]!
+        let facts = ctx.inputs.map { $0.map { InputFact(type: $0.type, shape: $0.shape, constant: $0.constant) } }
+        let p = try pads(facts, rank: x.shape.count, node: ctx.node)
+        let value: Slot? = ctx.inputs.count > 2 ? ctx.inputs[2]?.slot : nil
+        return PadKernel(input: x.slot, output: ctx.outputs[0].slot, inShape: x.shape, pads: p, value: value, attributeValue: attributeValue, type: x.type)
+    }
+}
+
+/// Fills the output with the pad value and copies the input's innermost rows into place.
+struct PadKernel: Kernel, @unchecked Sendable {
+    let input: Slot, output: Slot
+    let inShape: [Int], pads: [Int]
+    let value: Slot?
+    let attributeValue: Float
+    let type: ElementTypeR
+
+    func run(_ context: RunContext) {
+        let rank = inShape.count
+        let outShape = inShape.indices.map { inShape[$0] + pads[$0] + pads[rank + $0] }
+        let outCount = outShape.reduce(1, *)
+        let bytes = type.byteSize
+        if type == .float {
+            let v = value.map { context.floats($0)[0] } ?? attributeValue
+            context.floats(output).update(repeating: v, count: outCount)
+        } else {
+            let v = value.map { context.int64s($0)[0] } ?? Int64(attributeValue)
+            context.int64s(output).update(repeating: v, count: outCount)
+        }
+        let inCount = inShape.reduce(1, *)
+        guard inCount > 0 else { return }
+        let x = context.pointer(input), y = context.pointer(output)
+        let outStrides = contiguousStrides(outShape)
+        let row = rank == 0 ? 1 : inShape[rank - 1]
+        var index = [Int](repeating: 0, count: max(rank - 1, 0))
+        var src = 0
+        while src < inCount {
+            var dst = rank == 0 ? 0 : pads[rank - 1]
+            for d in 0..<(rank - 1) { dst += (index[d] + pads[d]) * outStrides[d] }
+            (y + dst * bytes).copyMemory(from: x + src * bytes, byteCount: row * bytes)
+            src += row
+            var d = rank - 2
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < inShape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One run's memory: the activation arena, the table of caller input pointers, and workspaces.
+final class Arena: @unchecked Sendable {
+    let memory: UnsafeMutableRawPointer
+    let inputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
+    let workspace: UnsafeMutablePointer<Float>
+
+    init(bytes: Int, inputCount: Int, workspaceFloats: Int) {
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else { fatalError("out of memory for a \(bytes)-byte arena") }
+        memory = p
+        inputs = .allocate(capacity: max(inputCount, 1))
+        inputs.initialize(repeating: nil, count: max(inputCount, 1))
+        var w: UnsafeMutableRawPointer?
+        guard posix_memalign(&w, 64, max(workspaceFloats * 4, 64)) == 0, let w else { fatalError("out of memory for workspace") }
+        workspace = w.bindMemory(to: Float.self, capacity: max(workspaceFloats, 16))
+    }
+
+    deinit {
+        free(memory)
+        inputs.deallocate()
+        free(workspace)
+    }
+}
+
+/// One step of a plan: a node's bound kernel.
+struct PlanStep: @unchecked Sendable {
+    var node: String
+    var opType: String
+    var kernel: any Kernel
+    var flops: Int
+}
+
+/// A fixed sequence of kernels over one pre-planned arena, for one set of input shapes.
+///
+/// Runs take an arena from a pool (allocating one only when all are busy), so concurrent runs on
+/// one plan are safe and a steady stream of runs allocates nothing.
+final class ExecutionPlan: Sendable {
+    let steps: [PlanStep]
+    let arenaBytes: Int
+    let workspaceFloatsPerTask: Int
+    let threads: Int
+    let inputCount: Int
+    let outputs: [(slot: Slot, fact: OutputFact)]
+    let report: PlanReport
+    private let pool = Mutex<[Arena]>([])
+
+    init(steps: [PlanStep], arenaBytes: Int, workspaceFloatsPerTask: Int, threads: Int, inputCount: Int,
+         outputs: [(slot: Slot, fact: OutputFact)], report: PlanReport) {
+        self.steps = steps
+        self.arenaBytes = arenaBytes
+        self.workspaceFloatsPerTask = workspaceFloatsPerTask
+        self.threads = threads
+        self.inputCount = inputCount
+        self.outputs = outputs
+        self.report = report
+    }
+
+    private func checkout() -> Arena {
+        if let a = pool.withLock({ $0.popLast() }) { return a }
+        return Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads)
+    }
+
+    private func checkin(_ a: Arena) { pool.withLock { $0.append(a) } }
+
+    /// Runs the plan; `inputs` are the caller's buffers in graph-input order; `collect` reads the
+    /// outputs while the arena is still held.
+    func run<R>(inputs: [UnsafeMutableRawPointer], collect: (RunContext) -> R) -> R {
+        let arena = checkout()
+        defer { checkin(arena) }
+        for (i, p) in inputs.enumerated() { arena.inputs[i] = p }
+        let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
+                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads)
+        for step in steps { step.kernel.run(context) }
+        return collect(context)
+    }
+
+    /// Runs the plan timing each step (for `bench --per-op`); returns nanoseconds per step.
+    func runProfiled(inputs: [UnsafeMutableRawPointer]) -> [UInt64] {
+        let arena = checkout()
+        defer { checkin(arena) }
+        for (i, p) in inputs.enumerated() { arena.inputs[i] = p }
+        let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
+                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads)
+        var times: [UInt64] = []
+        times.reserveCapacity(steps.count)
+        for step in steps {
+            let t0 = monotonicNanoseconds()
+            step.kernel.run(context)
+            times.append(monotonicNanoseconds() - t0)
+        }
+        return times
+    }
+}
+
+/// Nanoseconds from a monotonic clock.
+func monotonicNanoseconds() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
