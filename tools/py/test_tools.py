@@ -150,4 +150,6 @@ class EndToEndTests(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        print(__doc__)
     unittest.main()
