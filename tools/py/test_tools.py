@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""test_tools.py — self-tests of the Python test tooling (about 20 s; ONNX Runtime stands in for nninfer).
+"""test_tools.py — self-tests of the Python test tooling (a few seconds; ONNX Runtime stands in for nninfer).
 
 Usage: tools/py/test_tools.py [-v] [unittest arguments]
 Python environment: re-executes itself under tools/.venv, which tools/pyenv creates on first use.
@@ -150,4 +150,9 @@ class EndToEndTests(unittest.TestCase):
 
 
 if __name__ == "__main__":
+    if any(a in ("-h", "--help") for a in sys.argv[1:]):
+        try:
+            print(__doc__, flush=True)
+        except BrokenPipeError:
+            sys.exit(0)
     unittest.main()
