@@ -30,8 +30,11 @@ public final class InferenceSession: Sendable {
     public let model: Model
 
     private let graph: RuntimeGraph
-    private let plans = Mutex<[[Int]: ExecutionPlan]>([:])
-    private let firstPlan: ExecutionPlan
+    private let plans = Mutex<[PlanKey: ExecutionPlan]>([:])
+    private let firstPlan: ExecutionPlan?
+
+    /// int64 inputs up to this many elements (shapes, axes, indices) specialize the plan on their values.
+    static let valueSpecializedElements = 64
 
     /// Loads a model file. External data beside the model is allowed unless `readOptions` says otherwise.
     public convenience init(contentsOf path: String, options: SessionOptions = SessionOptions(),
@@ -63,22 +66,37 @@ public final class InferenceSession: Sendable {
             return IOInfo(name: name, elementType: t?.elementType ?? .float, shape: t?.shape ?? [])
         }
         let shapes = inputs.map { $0.shape.map { d -> Int in if case .value(let v) = d { return v } else { return 1 } } }
-        firstPlan = try Planner(options: options).plan(graph, inputs: zip(inputs, shapes).map { ($0.elementType == .int64 ? .int64 : .float, $1) })
-        plans.withLock { $0[shapes.flatMap { $0 + [-1] }] = firstPlan }
+        if inputs.contains(where: { $0.elementType == .int64 }) {
+            // The plan may depend on these inputs' values: compile at the first run.
+            firstPlan = nil
+        } else {
+            let plan = try Planner(options: options).plan(graph, inputs: shapes.map { .init(type: .float, shape: $0, values: nil) })
+            firstPlan = plan
+            plans.withLock { $0[PlanKey(shapes: shapes, values: [])] = plan }
+        }
+    }
+
+    /// What a plan is specialized on: every input's shape, and the values of small int64 inputs.
+    struct PlanKey: Hashable {
+        var shapes: [[Int]]
+        var values: [[Int64]?]
     }
 
     /// What the compiler did: eval-semantics decisions, rewrites, folded nodes and the final steps
     /// (for the declared input shapes).
-    public var report: SessionReport { firstPlan.report }
+    /// Empty for models with int64 inputs until they have run.
+    public var report: SessionReport { firstPlan?.report ?? plans.withLock { $0.values.first?.report } ?? SessionReport() }
 
     /// Floating-point operations of one run at the declared input shapes (symbolic dimensions as 1).
-    public var flopsPerRun: Int { firstPlan.steps.reduce(0) { $0 + $1.flops } }
+    public var flopsPerRun: Int { (firstPlan?.steps ?? []).reduce(0) { $0 + $1.flops } }
 
-    /// The plan for these input shapes, compiled on first use and cached.
-    func plan(for shapes: [[Int]]) throws(RuntimeError) -> ExecutionPlan {
-        let key = shapes.flatMap { $0 + [-1] }
+    /// The plan for these inputs, compiled on first use and cached.
+    func plan(for feeds: [Tensor]) throws(RuntimeError) -> ExecutionPlan {
+        let values: [[Int64]?] = feeds.map { t in t.count <= Self.valueSpecializedElements ? t.int64s : nil }
+        let key = PlanKey(shapes: feeds.map(\.shape), values: values)
         if let p = plans.withLock({ $0[key] }) { return p }
-        let p = try Planner(options: options).plan(graph, inputs: zip(inputs, shapes).map { ($0.elementType == .int64 ? .int64 : .float, $1) })
+        let specs = zip(feeds, values).map { Planner.InputSpec(type: $0.elementType == .int64 ? .int64 : .float, shape: $0.shape, values: $1) }
+        let p = try Planner(options: options).plan(graph, inputs: specs)
         return plans.withLock { cache in
             if let existing = cache[key] { return existing }
             cache[key] = p
@@ -130,7 +148,7 @@ public final class InferenceSession: Sendable {
             throw .invalidInput(name: inputs.map(\.name).joined(separator: ", "), detail: "expected \(inputs.count) inputs, got \(feeds.count)")
         }
         for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
-        let plan = try plan(for: feeds.map(\.shape))
+        let plan = try plan(for: feeds)
         var copies = feeds
         return withInputPointers(&copies, 0, []) { pointers in
             plan.run(inputs: pointers) { context in
@@ -164,7 +182,7 @@ public final class InferenceSession: Sendable {
     /// Per-step timings of one run on these inputs (nanoseconds), with each step's node, op and FLOPs.
     public func profile(_ feeds: [Tensor]) throws(RuntimeError) -> [(node: String, opType: String, flops: Int, nanoseconds: UInt64)] {
         for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
-        let plan = try plan(for: feeds.map(\.shape))
+        let plan = try plan(for: feeds)
         var copies = feeds
         let times = withInputPointers(&copies, 0, []) { plan.runProfiled(inputs: $0) }
         return zip(plan.steps, times).map { ($0.node, $0.opType, $0.flops, $1) }

@@ -4,21 +4,38 @@ import CKernels
 struct Binary: Operator {
     enum Op: Int32, Sendable { case add = 0, sub = 1, mul = 2, div = 3 }
     let op: Op
+    /// Opsets before 7: with `broadcast=1`, B's dims line up with A's starting at `axis`.
+    let legacyAxis: Int64?
 
     init(_ a: Attributes, op: Op) throws(RuntimeError) {
         self.op = op
-        // Opsets before 7 used explicit `broadcast`/`axis` attributes.
-        if try a.int("broadcast", 0) != 0, a.has("axis") { throw a.fail("legacy broadcast with 'axis' is not supported") }
+        let broadcast = try a.int("broadcast", 0) != 0
+        legacyAxis = a.opset < 7 && broadcast && a.has("axis") ? try a.int("axis", 0) : nil
+    }
+
+    init(op: Op) {
+        self.op = op
+        legacyAxis = nil
+    }
+
+    /// B's shape as numpy broadcasting should see it.
+    func alignedB(_ a: [Int], _ b: [Int], node: String) throws(RuntimeError) -> [Int] {
+        guard let axis = legacyAxis else { return b }
+        let start = Int(axis) < 0 ? Int(axis) + a.count : Int(axis)
+        guard start >= 0, start + b.count <= a.count else { throw .shapeMismatch(node: node, detail: "legacy broadcast of \(b) at axis \(axis) does not fit \(a)") }
+        return Array(repeating: 1, count: start) + b + Array(repeating: 1, count: a.count - start - b.count)
     }
 
     func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {
         guard inputs.count == 2, let a = inputs[0], let b = inputs[1] else { throw .shapeMismatch(node: node, detail: "needs two inputs") }
         guard a.type == b.type else { throw .shapeMismatch(node: node, detail: "input types differ (\(a.type), \(b.type))") }
-        return [OutputFact(type: a.type, shape: try broadcastShapes(a.shape, b.shape, node: node))]
+        return [OutputFact(type: a.type, shape: try broadcastShapes(a.shape, try alignedB(a.shape, b.shape, node: node), node: node))]
     }
 
     func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {
-        let a = ctx.inputs[0]!, b = ctx.inputs[1]!, y = ctx.outputs[0]
+        let a = ctx.inputs[0]!, y = ctx.outputs[0]
+        var b = ctx.inputs[1]!
+        b.shape = try alignedB(a.shape, b.shape, node: ctx.node)
         let rank = y.shape.count
         func strides(_ shape: [Int]) -> [Int64] {
             let padded = Array(repeating: 1, count: rank - shape.count) + shape

@@ -1,12 +1,16 @@
-/// ONNX Pad in constant mode: pads as an attribute (opsets 1–10) or an input (11+), the value as
-/// an attribute or an optional input, optional `axes` input (18+). Non-negative pads only.
+/// ONNX Pad: modes constant, edge, reflect and wrap; pads as an attribute (opsets 1–10) or an
+/// input (11+), the value as an attribute or an optional input, optional `axes` input (18+).
+/// Non-negative pads only.
 struct Pad: Operator {
+    enum Mode: String, Sendable { case constant, edge, reflect, wrap }
+    let mode: Mode
     let attributePads: [Int64]?
     let attributeValue: Float
 
     init(_ a: Attributes) throws(RuntimeError) {
-        let mode = try a.string("mode", "constant")
-        guard mode == "constant" else { throw a.fail("mode '\(mode)' is not supported (only constant)") }
+        let name = try a.string("mode", "constant")
+        guard let m = Mode(rawValue: name) else { throw a.fail("mode '\(name)' is not supported (constant, edge, reflect, wrap)") }
+        mode = m
         attributePads = try a.ints(a.opset < 2 ? "paddings" : "pads")
         attributeValue = try a.float("value", 0)
     }
@@ -37,6 +41,14 @@ struct Pad: Operator {
     func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {
         guard let x = inputs.first ?? nil else { throw .shapeMismatch(node: node, detail: "needs data") }
         let p = try pads(inputs, rank: x.shape.count, node: node)
+        if mode == .reflect {
+            for d in x.shape.indices where p[d] >= x.shape[d] || p[x.shape.count + d] >= x.shape[d] {
+                throw .shapeMismatch(node: node, detail: "reflect pads \(p) must be smaller than the input dims \(x.shape)")
+            }
+        }
+        if mode != .constant, x.count == 0, p.contains(where: { $0 > 0 }) {
+            throw .shapeMismatch(node: node, detail: "cannot \(mode.rawValue)-pad an empty tensor")
+        }
         return [OutputFact(type: x.type, shape: x.shape.indices.map { x.shape[$0] + p[$0] + p[x.shape.count + $0] })]
     }
 
@@ -47,6 +59,9 @@ struct Pad: Operator {
         let facts = ctx.inputs.map { $0.map { InputFact(type: $0.type, shape: $0.shape, constant: $0.constant) } }
         let p = try pads(facts, rank: x.shape.count, node: ctx.node)
         let value: Slot? = ctx.inputs.count > 2 ? ctx.inputs[2]?.slot : nil
+        if mode != .constant {
+            return IndexPadKernel(mode: mode, input: x.slot, output: ctx.outputs[0].slot, inShape: x.shape, pads: p, bytes: x.type.byteSize)
+        }
         return PadKernel(input: x.slot, output: ctx.outputs[0].slot, inShape: x.shape, pads: p, value: value, attributeValue: attributeValue, type: x.type)
     }
 }
@@ -87,6 +102,49 @@ struct PadKernel: Kernel, @unchecked Sendable {
             while d >= 0 {
                 index[d] += 1
                 if index[d] < inShape[d] { break }
+                index[d] = 0
+                d -= 1
+            }
+        }
+    }
+}
+
+/// Edge, reflect and wrap padding: every output element copies the input element its index maps to.
+struct IndexPadKernel: Kernel, @unchecked Sendable {
+    let mode: Pad.Mode
+    let input: Slot, output: Slot
+    let inShape: [Int], pads: [Int]
+    let bytes: Int
+
+    func source(_ i: Int, _ n: Int) -> Int {
+        switch mode {
+        case .edge: return min(max(i, 0), n - 1)
+        case .wrap: return ((i % n) + n) % n
+        case .reflect:
+            if n == 1 { return 0 }
+            let period = 2 * (n - 1)
+            var j = ((i % period) + period) % period
+            if j >= n { j = period - j }
+            return j
+        case .constant: return i
+        }
+    }
+
+    func run(_ context: RunContext) {
+        let rank = inShape.count
+        let outShape = inShape.indices.map { inShape[$0] + pads[$0] + pads[rank + $0] }
+        let outCount = outShape.reduce(1, *)
+        let inStrides = contiguousStrides(inShape)
+        let x = context.pointer(input), y = context.pointer(output)
+        var index = [Int](repeating: 0, count: rank)
+        for o in 0..<outCount {
+            var src = 0
+            for d in 0..<rank { src += source(index[d] - pads[d], inShape[d]) * inStrides[d] }
+            (y + o * bytes).copyMemory(from: x + src * bytes, byteCount: bytes)
+            var d = rank - 1
+            while d >= 0 {
+                index[d] += 1
+                if index[d] < outShape[d] { break }
                 index[d] = 0
                 d -= 1
             }

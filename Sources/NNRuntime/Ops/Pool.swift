@@ -14,7 +14,6 @@ struct Pool: Operator {
         countIncludePad = try a.int("count_include_pad", 0) != 0
         if try a.int("storage_order", 0) != 0 { throw a.fail("storage_order=1 is not supported") }
         if kind == .max, a.node.outputs.count > 1, !a.node.outputs[1].isEmpty { throw a.fail("the Indices output is not supported") }
-        if kind == .average, geometry.dilations?.contains(where: { $0 != 1 }) == true { throw a.fail("dilated AveragePool is not supported") }
     }
 
     func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {

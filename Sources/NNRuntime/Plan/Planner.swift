@@ -11,11 +11,20 @@ struct Planner {
         FuseActivationIntoProducer(), FuseChannelAffineIntoEpilogue(), FuseResidualAddIntoConv(), RemoveDeadNodes(),
     ]
 
-    func plan(_ base: RuntimeGraph, inputs: [(type: ElementTypeR, shape: [Int])]) throws(RuntimeError) -> ExecutionPlan {
+    /// One graph input as the plan sees it: type, shape, and for small int64 inputs (shapes,
+    /// axes, indices) the values, which the plan is specialized on.
+    struct InputSpec {
+        var type: ElementTypeR
+        var shape: [Int]
+        var values: [Int64]?
+    }
+
+    func plan(_ base: RuntimeGraph, inputs: [InputSpec]) throws(RuntimeError) -> ExecutionPlan {
         var graph = base
         for (i, id) in graph.inputs.enumerated() {
             graph[id].type = inputs[i].type
             graph[id].shape = inputs[i].shape
+            if let v = inputs[i].values { graph[id].constant = ConstantTensor(shape: inputs[i].shape, int64s: v) }
         }
         var report = SessionReport()
         for n in graph.nodes { if let note = n.op.evalNote { report.evalSemantics.append("\(n.name): \(note)") } }
