@@ -9,9 +9,9 @@
 /// the weight of input `j` is `triangle((j - center + 0.5) * (1 / max(s, 1)))`, and the weights of
 /// each output are normalized to sum to 1. For 8-bit images the weights are then rounded to
 /// 22-bit fixed point (half away from zero), each output sums `sample * weight` plus half a
-/// unit and is shifted back and clamped to 0…255. Both axes are done as separate passes,
-/// horizontal first, with the intermediate image rounded to 8 bits; an axis whose size does
-/// not change is not resampled.
+/// unit and is shifted back and clamped to 0…255. Both axes are done as separate passes with
+/// the intermediate image rounded to 8 bits, in Pillow 13's order (see `verticalFirst`); an
+/// axis whose size does not change is not resampled.
 struct BilinearResampler {
     /// Fixed-point precision of the 8-bit weights.
     static let precisionBits = 22
@@ -64,13 +64,22 @@ struct BilinearResampler {
     /// Resamples `image` to `width`×`height` (both at least 1).
     static func resize(_ image: Image, width: Int, height: Int) -> Image {
         var result = image
-        if width != result.width {
-            result = horizontal(result, width: width)
-        }
-        if height != result.height {
-            result = vertical(result, height: height)
+        if verticalFirst(from: image, width: width, height: height) {
+            if height != result.height { result = vertical(result, height: height) }
+            if width != result.width { result = horizontal(result, width: width) }
+        } else {
+            if width != result.width { result = horizontal(result, width: width) }
+            if height != result.height { result = vertical(result, height: height) }
         }
         return result
+    }
+
+    /// Whether Pillow 13 runs the vertical pass first: when the height shrinks by more than
+    /// twice as many pixels as the width does (Pillow ≤ 12 always went horizontal first; the
+    /// two orders differ by at most one level on some pixels, through the 8-bit intermediate).
+    /// Found by black-box comparison with Pillow 13.0 on ~1000 random size pairs.
+    static func verticalFirst(from image: Image, width: Int, height: Int) -> Bool {
+        height < image.height && image.height - height > 2 * (image.width - width)
     }
 
     /// A fixed-point sum turned back into an 8-bit sample.

@@ -3,7 +3,8 @@
 ///
 /// Every decoder reads the header first and refuses an image of more than `pixelLimit`
 /// pixels with `ImageError.tooLarge` before allocating pixel memory. Errors are `ImageError`
-/// values naming the file.
+/// values naming the file. All functions are safe to call from many threads at once: each
+/// call has its own libpng/libjpeg state.
 public enum ImageDecoder {
     /// The default limit on `width * height`: 100 megapixels (300 MB decoded as RGB).
     public static let defaultPixelLimit = 100_000_000

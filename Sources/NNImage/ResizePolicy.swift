@@ -1,5 +1,5 @@
 /// How an image is brought to a model's input size.
-public enum ResizePolicy: Sendable, Equatable, Hashable, Codable {
+public enum ResizePolicy: Sendable, Equatable, Hashable, Codable, LosslessStringConvertible {
     /// Resize to exactly the target width and height, ignoring the aspect ratio
     /// (torchvision `Resize((h, w))`).
     case stretch
@@ -22,5 +22,31 @@ public enum ResizePolicy: Sendable, Equatable, Hashable, Codable {
             ? Int(Double(shorterSide) * Double(long) / Double(short))
             : Int(Double(product) / Double(short))
         return width <= height ? (shorterSide, newLong) : (newLong, shorterSide)
+    }
+
+    /// The policy as a short string: `stretch`, `shorter-side-crop:N`, `center-crop` or `exact`
+    /// (for command-line flags and metadata values).
+    public var description: String {
+        switch self {
+        case .stretch: return "stretch"
+        case .shorterSideCrop(let side): return "shorter-side-crop:\(side)"
+        case .centerCrop: return "center-crop"
+        case .exact: return "exact"
+        }
+    }
+
+    /// Parses the form `description` writes; nil for anything else.
+    public init?(_ description: String) {
+        switch description {
+        case "stretch": self = .stretch
+        case "center-crop": self = .centerCrop
+        case "exact": self = .exact
+        default:
+            let prefix = "shorter-side-crop:"
+            guard description.hasPrefix(prefix), let side = Int(description.dropFirst(prefix.count)), side > 0 else {
+                return nil
+            }
+            self = .shorterSideCrop(resizeTo: side)
+        }
     }
 }

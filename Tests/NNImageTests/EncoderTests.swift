@@ -56,6 +56,24 @@ struct EncoderTests {
         }
     }
 
+    @Test("decoders and preprocessing run concurrently without shared state")
+    func concurrent() async throws {
+        let image = Fixtures.pattern(width: 31, height: 23, channels: 3)
+        let files = [try ImageEncoder.png(image), try ImageEncoder.jpeg(image, progressive: true), ImageEncoder.pnm(image)]
+        let preprocessing = Preprocessing.imageNet(size: 16, resizeTo: 20)
+        let reference = try files.map { try preprocessing.tensor(from: ImageDecoder.decode(bytes: $0)) }
+        try await withThrowingTaskGroup(of: Bool.self) { group in
+            for i in 0..<24 {
+                group.addTask {
+                    let bytes = files[i % files.count]
+                    let tensor = try preprocessing.tensor(from: ImageDecoder.decode(bytes: bytes))
+                    return tensor == reference[i % files.count]
+                }
+            }
+            for try await same in group { #expect(same) }
+        }
+    }
+
     @Test("Image validates its sizes")
     func imageValidation() {
         #expect(Image(width: 2, height: 2, channels: 1, pixels: [1, 2, 3, 4]) != nil)

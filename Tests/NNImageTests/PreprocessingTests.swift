@@ -119,6 +119,16 @@ struct PreprocessingTests {
         }
     }
 
+    @Test("resize policies have a short string form")
+    func policyStrings() {
+        let policies: [ResizePolicy] = [.stretch, .shorterSideCrop(resizeTo: 256), .centerCrop, .exact]
+        for policy in policies { #expect(ResizePolicy(policy.description) == policy) }
+        #expect(ResizePolicy.shorterSideCrop(resizeTo: 256).description == "shorter-side-crop:256")
+        for bad in ["", "none", "shorter-side-crop:", "shorter-side-crop:0", "shorter-side-crop:x"] {
+            #expect(ResizePolicy(bad) == nil)
+        }
+    }
+
     @Test("Preprocessing round-trips through JSON")
     func codable() throws {
         let p = Preprocessing.imageNet()
