@@ -63,7 +63,9 @@ let package = Package(
 
         .testTarget(name: "NNFormatTests", dependencies: ["NNFormat"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
-        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels"]),
+        // Test support: counts heap allocations (interposes malloc in the test executable).
+        .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
+        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels", "CAllocationCounter"]),
         .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
         .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
         .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat"]),

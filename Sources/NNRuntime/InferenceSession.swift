@@ -31,6 +31,8 @@ public final class InferenceSession: Sendable {
 
     private let graph: RuntimeGraph
     private let plans = Mutex<[PlanKey: ExecutionPlan]>([:])
+    /// The most recently used plan, found again without building a key (no allocation).
+    private let lastPlan = Mutex<(key: PlanKey, plan: ExecutionPlan)?>(nil)
     private let firstPlan: ExecutionPlan?
 
     /// int64 inputs up to this many elements (shapes, axes, indices) specialize the plan on their values.
@@ -94,9 +96,13 @@ public final class InferenceSession: Sendable {
     func plan(for feeds: [Tensor]) throws(RuntimeError) -> ExecutionPlan {
         let values: [[Int64]?] = feeds.map { t in t.count <= Self.valueSpecializedElements ? t.int64s : nil }
         let key = PlanKey(shapes: feeds.map(\.shape), values: values)
-        if let p = plans.withLock({ $0[key] }) { return p }
+        if let p = plans.withLock({ $0[key] }) {
+            lastPlan.withLock { $0 = (key, p) }
+            return p
+        }
         let specs = zip(feeds, values).map { Planner.InputSpec(type: $0.elementType == .int64 ? .int64 : .float, shape: $0.shape, values: $1) }
         let p = try Planner(options: options).plan(graph, inputs: specs)
+        lastPlan.withLock { $0 = (key, p) }
         return plans.withLock { cache in
             if let existing = cache[key] { return existing }
             cache[key] = p
@@ -191,3 +197,86 @@ public final class InferenceSession: Sendable {
 
 /// A valid, never-dereferenced address for empty inputs.
 private var emptyInput: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 64)! }
+
+extension InferenceSession {
+    /// A caller-owned input: element type, shape and the bytes (row-major, read in place).
+    public struct InputBuffer {
+        public var elementType: ElementType
+        public var shape: [Int]
+        public var bytes: UnsafeRawBufferPointer
+
+        public init(elementType: ElementType = .float, shape: [Int], bytes: UnsafeRawBufferPointer) {
+            self.elementType = elementType
+            self.shape = shape
+            self.bytes = bytes
+        }
+    }
+
+    /// Runs on caller-owned buffers without copying the inputs; each output is written into the
+    /// caller's buffer of the same index, which must hold at least the output's bytes. Returns
+    /// the output shapes through `outputShape(at:)` of the plan in use.
+    ///
+    /// After the first run at a shape this path allocates nothing on the heap when the session
+    /// runs on one thread and the inputs are float32.
+    public func run(inputs: [InputBuffer], outputs: [UnsafeMutableRawBufferPointer]) throws(RuntimeError) {
+        guard inputs.count == self.inputs.count, outputs.count == self.outputs.count else {
+            throw .invalidInput(name: "", detail: "expected \(self.inputs.count) inputs and \(self.outputs.count) outputs, got \(inputs.count) and \(outputs.count)")
+        }
+        for (buffer, info) in zip(inputs, self.inputs) {
+            guard buffer.elementType == info.elementType, buffer.shape.count == info.shape.count else {
+                throw .invalidInput(name: info.name, detail: "expected \(info.elementType) of rank \(info.shape.count), got \(buffer.elementType) \(buffer.shape)")
+            }
+            var count = 1
+            for (d, n) in zip(info.shape, buffer.shape) {
+                if case .value(let v) = d, v != n { throw .invalidInput(name: info.name, detail: "expected shape \(info.shape), got \(buffer.shape)") }
+                count *= n
+            }
+            guard buffer.bytes.count >= count * (info.elementType == .float ? 4 : 8) else {
+                throw .invalidInput(name: info.name, detail: "shape \(buffer.shape) needs \(count) values, the buffer is \(buffer.bytes.count) bytes")
+            }
+        }
+        let plan = try cachedPlan(for: inputs)
+        for (i, out) in plan.outputs.enumerated() {
+            let need = out.fact.shape.reduce(1, *) * out.fact.type.byteSize
+            guard outputs[i].count >= need else {
+                throw .invalidInput(name: self.outputs[i].name, detail: "output buffer of \(outputs[i].count) bytes is smaller than the \(need) bytes of shape \(out.fact.shape)")
+            }
+        }
+        plan.run(setInputs: { table in
+            for (i, b) in inputs.enumerated() { table[i] = UnsafeMutableRawPointer(mutating: b.bytes.baseAddress ?? emptyInput) }
+        }, collect: { context in
+            for (i, out) in plan.outputs.enumerated() {
+                let bytes = out.fact.shape.reduce(1, *) * out.fact.type.byteSize
+                if bytes > 0, let dst = outputs[i].baseAddress { dst.copyMemory(from: context.pointer(out.slot), byteCount: bytes) }
+            }
+        })
+    }
+
+    /// The output shapes a run with these input shapes produces.
+    public func outputShapes(forInputShapes shapes: [[Int]]) throws(RuntimeError) -> [[Int]] {
+        let feeds = zip(inputs, shapes).map { info, shape in
+            info.elementType == .int64 ? Tensor(shape: shape, int64s: Array(repeating: 0, count: shape.reduce(1, *))) : Tensor(shape: shape, floats: [])
+        }
+        return try plan(for: feeds).outputs.map(\.fact.shape)
+    }
+
+    /// The plan for buffers: the last one used when the shapes match (no allocation), else the cache.
+    private func cachedPlan(for buffers: [InputBuffer]) throws(RuntimeError) -> ExecutionPlan {
+        let hit: ExecutionPlan? = lastPlan.withLock { last in
+            guard let last, last.key.shapes.count == buffers.count else { return nil }
+            for (i, b) in buffers.enumerated() {
+                if last.key.values[i] != nil || last.key.shapes[i] != b.shape { return nil }
+            }
+            return last.plan
+        }
+        if let hit { return hit }
+        let feeds = buffers.map { b -> Tensor in
+            let n = b.shape.reduce(1, *)
+            if b.elementType == .int64 {
+                return Tensor(shape: b.shape, int64s: Array(UnsafeBufferPointer(start: b.bytes.baseAddress?.assumingMemoryBound(to: Int64.self), count: n)))
+            }
+            return Tensor(shape: b.shape, floats: [])
+        }
+        return try plan(for: feeds)
+    }
+}

@@ -11,6 +11,11 @@ public struct SessionOptions: Sendable, Equatable {
     public var optimize: Bool
     /// The most elements any one intermediate tensor may have.
     public var maxTensorElements: Int
+    /// With `optimize`, only these passes run (by name, e.g. `FuseActivationIntoProducer`); `nil`: all.
+    public var enabledPasses: Set<String>?
+
+    /// The names of the graph passes, in the order they run.
+    public static var passNames: [String] { Planner.passes.map(\.name) }
 
     /// Creates options.
     public init(threads: Int = SessionOptions.coreCount, optimize: Bool = true, maxTensorElements: Int = 1 << 31) {

@@ -80,7 +80,8 @@ struct Conv: Operator {
         }
         return ConvReferenceKernel(input: x.slot, weights: w.slot, output: y.slot, epilogue: ep, inShape: x.shape.map(Int64.init),
                                    kShape: r.kernel.map(Int64.init), outShape: y.shape.map(Int64.init), strides: r.strides.map(Int64.init),
-                                   dilations: r.dilations.map(Int64.init), pads: r.pads.map(Int64.init), group: Int64(group), cOut: Int64(w.shape[0]))
+                                   dilations: r.dilations.map(Int64.init), pads: r.pads.map(Int64.init), group: Int64(group), cOut: Int64(w.shape[0]),
+                                   inSpatial: x.shape[2...].map(Int64.init), outSpatial: y.shape[2...].map(Int64.init))
     }
 }
 
@@ -124,10 +125,11 @@ struct ConvReferenceKernel: Kernel, @unchecked Sendable {
     let epilogue: BoundEpilogue
     let inShape: [Int64], kShape: [Int64], outShape: [Int64], strides: [Int64], dilations: [Int64], pads: [Int64]
     let group: Int64, cOut: Int64
+    let inSpatial: [Int64], outSpatial: [Int64]
 
     func run(_ context: RunContext) {
         var ep = epilogue.make(context)
-        nnk_convnd_reference(Int32(inShape.count - 2), inShape[0], inShape[1], Array(inShape[2...]), cOut, kShape, strides, dilations, pads, group,
-                             Array(outShape[2...]), context.floats(input), context.floats(weights), context.floats(output), &ep)
+        nnk_convnd_reference(Int32(inSpatial.count), inShape[0], inShape[1], inSpatial, cOut, kShape, strides, dilations, pads, group,
+                             outSpatial, context.floats(input), context.floats(weights), context.floats(output), &ep)
     }
 }

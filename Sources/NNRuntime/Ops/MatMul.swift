@@ -12,6 +12,7 @@ struct MatMul: Operator {
         var m: Int, n: Int, k: Int
         var outShape: [Int]
         var aBatchStrides: [Int], bBatchStrides: [Int]  // in matrices
+        var batchStrides: [Int] { contiguousStrides(batch) }
     }
 
     func layout(_ a: [Int], _ b: [Int], node: String) throws(RuntimeError) -> Layout {
@@ -57,7 +58,7 @@ struct MatMul: Operator {
         }
         let packed = (l.batch.isEmpty ? b.constant : nil).map { packCache.packed($0.buffer, k: l.k, n: l.n, transB: false) }
         let tasks = Int(nnk_sgemm_task_count(Int64(l.m), Int64(l.n), Int64(l.k), Int32(ctx.threads)))
-        return MatMulKernel(layout: l, a: a.slot, b: b.slot, packed: packed, output: ctx.outputs[0].slot, tasks: max(tasks, 1),
+        return MatMulKernel(layout: l, batchStrides: l.batchStrides, a: a.slot, b: b.slot, packed: packed, output: ctx.outputs[0].slot, tasks: max(tasks, 1),
                             workspaceFloatsPerTask: Int(nnk_sgemm_workspace_floats(Int64(l.m), Int64(l.n), Int64(l.k))))
     }
 }
@@ -65,6 +66,7 @@ struct MatMul: Operator {
 /// Batched SGEMM.
 struct MatMulKernel: WorkspaceKernel, @unchecked Sendable {
     let layout: MatMul.Layout
+    let batchStrides: [Int]
     let a: Slot, b: Slot
     let packed: HostBuffer?
     let output: Slot
@@ -77,7 +79,6 @@ struct MatMulKernel: WorkspaceKernel, @unchecked Sendable {
         nnk_epilogue_init(&ep)
         let pa = context.floats(a), pb = context.floats(b), y = context.floats(output)
         let count = l.batch.reduce(1, *)
-        let batchStrides = contiguousStrides(l.batch)
         for i in 0..<count {
             var ia = 0, ib = 0, rest = i
             for d in 0..<l.batch.count {

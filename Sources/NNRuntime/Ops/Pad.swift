@@ -73,10 +73,22 @@ struct PadKernel: Kernel, @unchecked Sendable {
     let value: Slot?
     let attributeValue: Float
     let type: ElementTypeR
+    let outShape: [Int], outStrides: [Int]
+
+    init(input: Slot, output: Slot, inShape: [Int], pads: [Int], value: Slot?, attributeValue: Float, type: ElementTypeR) {
+        self.input = input
+        self.output = output
+        self.inShape = inShape
+        self.pads = pads
+        self.value = value
+        self.attributeValue = attributeValue
+        self.type = type
+        outShape = inShape.indices.map { inShape[$0] + pads[$0] + pads[inShape.count + $0] }
+        outStrides = contiguousStrides(outShape)
+    }
 
     func run(_ context: RunContext) {
         let rank = inShape.count
-        let outShape = inShape.indices.map { inShape[$0] + pads[$0] + pads[rank + $0] }
         let outCount = outShape.reduce(1, *)
         let bytes = type.byteSize
         if type == .float {
@@ -89,21 +101,22 @@ struct PadKernel: Kernel, @unchecked Sendable {
         let inCount = inShape.reduce(1, *)
         guard inCount > 0 else { return }
         let x = context.pointer(input), y = context.pointer(output)
-        let outStrides = contiguousStrides(outShape)
         let row = rank == 0 ? 1 : inShape[rank - 1]
-        var index = [Int](repeating: 0, count: max(rank - 1, 0))
-        var src = 0
-        while src < inCount {
-            var dst = rank == 0 ? 0 : pads[rank - 1]
-            for d in 0..<(rank - 1) { dst += (index[d] + pads[d]) * outStrides[d] }
-            (y + dst * bytes).copyMemory(from: x + src * bytes, byteCount: row * bytes)
-            src += row
-            var d = rank - 2
-            while d >= 0 {
-                index[d] += 1
-                if index[d] < inShape[d] { break }
-                index[d] = 0
-                d -= 1
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: max(rank, 1)) { index in
+            index.initialize(repeating: 0)
+            var src = 0
+            while src < inCount {
+                var dst = rank == 0 ? 0 : pads[rank - 1]
+                for d in 0..<max(rank - 1, 0) { dst += (index[d] + pads[d]) * outStrides[d] }
+                (y + dst * bytes).copyMemory(from: x + src * bytes, byteCount: row * bytes)
+                src += row
+                var d = rank - 2
+                while d >= 0 {
+                    index[d] += 1
+                    if index[d] < inShape[d] { break }
+                    index[d] = 0
+                    d -= 1
+                }
             }
         }
     }
@@ -136,6 +149,7 @@ struct IndexPadKernel: Kernel, @unchecked Sendable {
         let outCount = outShape.reduce(1, *)
         let inStrides = contiguousStrides(inShape)
         let x = context.pointer(input), y = context.pointer(output)
+        // Edge/reflect/wrap padding is rare in CNNs: this path favours clarity over speed.
         var index = [Int](repeating: 0, count: rank)
         for o in 0..<outCount {
             var src = 0

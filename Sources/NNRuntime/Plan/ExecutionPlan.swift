@@ -73,9 +73,14 @@ final class ExecutionPlan: Sendable {
     /// Runs the plan; `inputs` are the caller's buffers in graph-input order; `collect` reads the
     /// outputs while the arena is still held.
     func run<R>(inputs: [UnsafeMutableRawPointer], collect: (RunContext) -> R) -> R {
+        run(setInputs: { table in for (i, p) in inputs.enumerated() { table[i] = p } }, collect: collect)
+    }
+
+    /// Runs the plan; `setInputs` fills the table of caller input pointers (graph-input order).
+    func run<R>(setInputs: (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void, collect: (RunContext) -> R) -> R {
         let arena = checkout()
         defer { checkin(arena) }
-        for (i, p) in inputs.enumerated() { arena.inputs[i] = p }
+        setInputs(arena.inputs)
         let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
                                  workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads)
         for step in steps { step.kernel.run(context) }

@@ -8,7 +8,7 @@ struct Planner {
     /// The passes, in order. Each is one file under `Passes/`.
     static let passes: [any GraphPass] = [
         RemoveDropout(), RemoveIdentity(), LowerBatchNormToChannelAffine(), FoldChannelAffineIntoProducer(),
-        FuseActivationIntoProducer(), FuseChannelAffineIntoEpilogue(), FuseResidualAddIntoConv(), RemoveDeadNodes(),
+        FuseResidualAddIntoConv(), FuseActivationIntoProducer(), FuseChannelAffineIntoEpilogue(), RemoveDeadNodes(),
     ]
 
     /// One graph input as the plan sees it: type, shape, and for small int64 inputs (shapes,
@@ -30,7 +30,7 @@ struct Planner {
         for n in graph.nodes { if let note = n.op.evalNote { report.evalSemantics.append("\(n.name): \(note)") } }
         try inferAndFold(&graph, report: &report)
         if options.optimize {
-            for pass in Planner.passes {
+            for pass in Planner.passes where options.enabledPasses?.contains(pass.name) ?? true {
                 try pass.run(&graph, report: &report)
             }
             try inferAndFold(&graph, report: &report)
