@@ -1,8 +1,8 @@
 // nnk_im2col.c — implicit im2col: packs a (kc x nc) block of the convolution's column matrix straight
 // from the input image into NR-column panels, so no full im2col buffer ever exists.
 // Row k = (ci, kh, kw) of the matrix, column n = (oh, ow): element = in[ci][oh*sh - pt + kh*dh][ow*sw - pl + kw*dw]
-// or 0 in the padding. One template, two instances: the AVX2 one copies a run of up to 16 columns with
-// two masked loads (masked-off lanes read nothing and give 0) and two full stores.
+// or 0 in the padding. One template, instantiated per ISA and for stride 1 / 2 / any: the AVX2 run copies
+// up to 16 columns with masked loads (masked-off lanes read nothing and give 0) and two full stores.
 #include <string.h>
 #include "nnk_internal.h"
 #if NNK_HAVE_AVX2
@@ -43,24 +43,37 @@ static inline NNK_TARGET_AVX2 void nnk_im2col_run__avx2_fma(float *ds, const flo
         _mm256_storeu_ps(ds + 8, _mm256_setzero_ps());
         return;
     }
-    if (sw != 1) {
-        nnk_im2col_run__ref(ds, row, iw, sw, cnt, lo, hi);
-        return;
-    }
     const __m256i i0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), i8 = _mm256_add_epi32(i0, _mm256_set1_epi32(8));
-    const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
-    const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
-    const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
-    _mm256_storeu_ps(ds, _mm256_maskload_ps(row + iw, m0));
-    _mm256_storeu_ps(ds + 8, _mm256_maskload_ps(row + iw + 8, m8));
+    if (sw == 1) {      // lanes t in [lo, hi) read row[iw + t]
+        const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
+        const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
+        const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
+        _mm256_storeu_ps(ds, _mm256_maskload_ps(row + iw, m0));
+        _mm256_storeu_ps(ds + 8, _mm256_maskload_ps(row + iw + 8, m8));
+    } else if (sw == 2) {   // input offsets [2lo, 2hi-1) of row + iw, even ones picked by the shuffles
+        const __m256i vlo = _mm256_set1_epi32(2 * (int)lo - 1), vhi = _mm256_set1_epi32(2 * (int)hi - 1);
+        __m256 v[4];
+        for (int h = 0; h < 4; h++) {
+            const __m256i idx = _mm256_add_epi32(i0, _mm256_set1_epi32(8 * h));
+            const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(idx, vlo), _mm256_cmpgt_epi32(vhi, idx));
+            v[h] = _mm256_maskload_ps(row + iw + 8 * h, m);
+        }
+        for (int h = 0; h < 2; h++) {
+            const __m256 ev = _mm256_shuffle_ps(v[2 * h], v[2 * h + 1], _MM_SHUFFLE(2, 0, 2, 0));
+            _mm256_storeu_ps(ds + 8 * h, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev),
+                                                                                   _MM_SHUFFLE(3, 1, 2, 0))));
+        }
+    } else {
+        nnk_im2col_run__ref(ds, row, iw, sw, cnt, lo, hi);
+    }
 }
 #endif
 
 static inline __attribute__((always_inline)) void
 nnk_pack_b_im2col_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
-                    int64_t nc, float *dst, nnk_im2col_run_fn *run) {
+                    int64_t nc, float *dst, nnk_im2col_run_fn *run, const int SW) {
     const int64_t H = p->H, W = p->W, OW = p->OW, KW = p->KW, KHW = p->KH * p->KW;
-    const int64_t sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
+    const int64_t sw = SW ? SW : p->stride_w, dh = p->dil_h, dw = p->dil_w;   // SW: stride known at compile time
     for (int64_t q0 = 0; q0 < nc; q0 += NNK_NR) {       // panel: columns [n0+q0, n0+q0+nr)
         const int64_t nr = NNK_MIN(NNK_NR, nc - q0);
         nnk_im2col_seg seg[NNK_NR];
@@ -94,13 +107,21 @@ nnk_pack_b_im2col_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int
 
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                             int64_t n0, int64_t nc, float *dst) {
-    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref);
+    if (p->stride_w == 1)
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 1);
+    else
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 0);
 }
 
 #if NNK_HAVE_AVX2
 NNK_TARGET_AVX2
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                                  int64_t n0, int64_t nc, float *dst) {
-    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma);
+    if (p->stride_w == 1)
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 1);
+    else if (p->stride_w == 2)
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 2);
+    else
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 0);
 }
 #endif
