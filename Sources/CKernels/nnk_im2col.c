@@ -44,7 +44,10 @@ static inline NNK_TARGET_AVX2 void nnk_im2col_run__avx2_fma(float *ds, const flo
         return;
     }
     const __m256i i0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), i8 = _mm256_add_epi32(i0, _mm256_set1_epi32(8));
-    if (sw == 1) {      // lanes t in [lo, hi) read row[iw + t]
+    if (sw == 1 && lo == 0 && hi == NNK_NR) {     // a whole interior run: plain loads
+        _mm256_storeu_ps(ds, _mm256_loadu_ps(row + iw));
+        _mm256_storeu_ps(ds + 8, _mm256_loadu_ps(row + iw + 8));
+    } else if (sw == 1) {   // lanes t in [lo, hi) read row[iw + t]
         const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
         const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
         const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
