@@ -79,6 +79,41 @@ nnk_dw_vectors(const float *in0, int64_t rs, const float *w, int64_t KW, int64_t
     for (int u = 0; u < U; u++) _mm256_storeu_ps(o + 8 * u, _mm256_add_ps(_mm256_add_ps(a[u], b[u]), c[u]));
 }
 
+/// 8 output columns at the row's borders: x0 = ow*sw - pad_left is the window start of the first one;
+/// taps outside [0, W) are masked (masked-off lanes load nothing). Writes `nvalid` (<= 8) columns.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_dw_vector_masked(const float *in0, int64_t rs, const float *w, int64_t KW, int64_t dw, int64_t kh0,
+                     int64_t kh1, int64_t x0, int64_t W, float *o, int64_t nvalid, const int sw) {
+    const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), l8 = _mm256_add_epi32(lane, _mm256_set1_epi32(8));
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0;     // three chains: rows kh, kh+1, kh+2
+    for (int64_t kw = 0; kw < KW; kw++) {
+        const int64_t pos = x0 + kw * dw;              // input column of lane 0's tap
+        const __m256i lo = _mm256_set1_epi32((int)(-pos - 1)), hi = _mm256_set1_epi32((int)(W - pos));
+        const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(lane, lo), _mm256_cmpgt_epi32(hi, lane));
+        const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(l8, lo), _mm256_cmpgt_epi32(hi, l8));
+        const float *src = in0 + kw * dw, *wk = w + kw;
+#define NNK_DW_MLOAD(ptr)                                                                              \
+    (sw == 1 ? _mm256_maskload_ps((ptr), m0)                                                           \
+             : _mm256_castpd_ps(_mm256_permute4x64_pd(                                                 \
+                   _mm256_castps_pd(_mm256_shuffle_ps(_mm256_maskload_ps((ptr), m0),                  \
+                                                      _mm256_maskload_ps((ptr) + 8, m8), _MM_SHUFFLE(2, 0, 2, 0))), \
+                   _MM_SHUFFLE(3, 1, 2, 0))))
+        int64_t kh = kh0;
+        for (; kh + 3 <= kh1; kh += 3) {
+            a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + kh * KW), NNK_DW_MLOAD(src + kh * rs), a0);
+            a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + (kh + 1) * KW), NNK_DW_MLOAD(src + (kh + 1) * rs), a1);
+            a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + (kh + 2) * KW), NNK_DW_MLOAD(src + (kh + 2) * rs), a2);
+        }
+        for (; kh < kh1; kh++) a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(wk + kh * KW), NNK_DW_MLOAD(src + kh * rs), a0);
+#undef NNK_DW_MLOAD
+    }
+    const __m256 acc = _mm256_add_ps(_mm256_add_ps(a0, a1), a2);
+    if (nvalid >= 8)
+        _mm256_storeu_ps(o, acc);
+    else
+        _mm256_maskstore_ps(o, nnk_v_tail_mask(nvalid), acc);
+}
+
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
 nnk_dwconv2d_plane_t(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
                      const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1, const int sw, const int KWC) {
@@ -92,9 +127,17 @@ nnk_dwconv2d_plane_t(const nnk_conv2d_params *p, const float *in, const float *w
         int64_t kh0, kh1;                       // taps whose input row exists
         nnk_taps_inside(ih0, p->dil_h, p->KH, p->H, &kh0, &kh1);
         int64_t ow = 0;
-        for (; ow < (vend > vlo ? vlo : p->OW); ow++) orow[ow] = nnk_dw_point(p, in, w, ih0, kh0, kh1, ow);
         // in0 + kh*rs + kw*dw is the input of tap (kh, kw) for output column ow
 #define NNK_IN0(ow) (in + ih0 * p->W + (ow) * sw - p->pad_left)
+#define NNK_DW_MASKED(at) nnk_dw_vector_masked(NNK_IN0(at), rs, w, KW, dw, kh0, kh1, (at) * sw - p->pad_left, \
+                                               p->W, orow + (at), NNK_MIN(8, p->OW - (at)), sw)
+        if (vend <= vlo) {                      // no unmasked vector fits: the whole row masked
+            for (; ow < p->OW; ow += 8) NNK_DW_MASKED(ow);
+            nnk_epilogue_tile__avx2_fma(e, orow, p->OW, c, oh * p->OW, 1, p->OW);
+            continue;
+        }
+        for (; ow < vlo; ow += 8) NNK_DW_MASKED(ow);   // left border (may overlap the middle)
+        ow = vlo;
 #define NNK_DW_BLOCK(at, U) nnk_dw_vectors(NNK_IN0(at), rs, w, KW, dw, kh0, kh1, orow + (at), sw, U, KWC)
         while (ow < vend) {                     // blocks of 32/16/8 columns; a short rest overlaps back
             const int64_t r = vend - ow;
@@ -106,8 +149,9 @@ nnk_dwconv2d_plane_t(const nnk_conv2d_params *p, const float *in, const float *w
             else { NNK_DW_BLOCK(vend - 8, 1); ow = vend; }
         }
 #undef NNK_DW_BLOCK
+        for (; ow < p->OW; ow += 8) NNK_DW_MASKED(ow);  // right border
+#undef NNK_DW_MASKED
 #undef NNK_IN0
-        for (; ow < p->OW; ow++) orow[ow] = nnk_dw_point(p, in, w, ih0, kh0, kh1, ow);
         nnk_epilogue_tile__avx2_fma(e, orow, p->OW, c, oh * p->OW, 1, p->OW);
     }
 }
