@@ -117,13 +117,60 @@ void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t
 }
 
 #if NNK_HAVE_AVX2
+/// The AVX2 packer walks the block row by row (k outer, all panels inner): the (ci, kh, kw) decode is
+/// paid once per row and the input row is read in order. Runs are precomputed for the whole block.
+/// A run may spill zeros into the next 16 floats, which in this order is the same panel's next row
+/// (written later) — except on the last row, which uses the exact-length copy.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_pack_b_im2col_rows_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
+                         int64_t nc, float *dst, const int SW) {
+    typedef struct { int32_t off, count, ih0, iw0; } run_t;    // off: float offset of the run in row 0
+    run_t runs[NNK_NC];
+    int nruns = 0;
+    const int64_t H = p->H, W = p->W, OW = p->OW, KW = p->KW, KHW = p->KH * p->KW;
+    const int64_t dh = p->dil_h, dw = p->dil_w;
+    for (int64_t q0 = 0; q0 < nc; q0 += NNK_NR) {       // panel: columns [n0+q0, n0+q0+nr)
+        const int64_t nr = NNK_MIN(NNK_NR, nc - q0);
+        for (int64_t j = 0; j < nr;) {
+            const int64_t col = n0 + q0 + j, oh = col / OW, ow = col % OW;
+            const int64_t count = NNK_MIN(nr - j, OW - ow);
+            runs[nruns++] = (run_t){(int32_t)((q0 / NNK_NR) * kc * NNK_NR + j), (int32_t)count,
+                                    (int32_t)(oh * p->stride_h - p->pad_top), (int32_t)(ow * SW - p->pad_left)};
+            j += count;
+        }
+    }
+    const int64_t last_nr = nc - (nnk_div_up(nc, NNK_NR) - 1) * NNK_NR;
+    float *last_panel = dst + (nnk_div_up(nc, NNK_NR) - 1) * kc * NNK_NR;
+    int64_t ci = k0 / KHW, kh = (k0 % KHW) / KW, kw = k0 % KW;
+    for (int64_t k = 0; k < kc; k++) {                  // row k of every panel
+        const float *plane = in + ci * H * W;           // in is (C_in/groups, H, W)
+        float *d = dst + k * NNK_NR;
+        const int exact = k == kc - 1;
+        for (int r = 0; r < nruns; r++) {
+            const int64_t cnt = runs[r].count, ih = runs[r].ih0 + kh * dh, iw = runs[r].iw0 + kw * dw;
+            const float *row = ih >= 0 && ih < H ? plane + ih * W : NULL;
+            const int64_t hi = iw > W - 1 ? 0 : NNK_MIN(cnt, (W - 1 - iw) / SW + 1);
+            const int64_t lo = NNK_MIN(hi, iw >= 0 ? 0 : nnk_div_up(-iw, SW));
+            if (exact)
+                nnk_im2col_run__ref(d + runs[r].off, row, iw, SW, cnt, lo, hi);
+            else
+                nnk_im2col_run__avx2_fma(d + runs[r].off, row, iw, SW, cnt, lo, hi);
+        }
+        for (int64_t j = last_nr; j < NNK_NR; j++) last_panel[k * NNK_NR + j] = 0.0f;
+        if (++kw == KW) {
+            kw = 0;
+            if (++kh == p->KH) { kh = 0; ci++; }
+        }
+    }
+}
+
 NNK_TARGET_AVX2
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                                  int64_t n0, int64_t nc, float *dst) {
-    if (p->stride_w == 1)
-        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 1);
-    else if (p->stride_w == 2)
-        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 2);
+    if (p->stride_w == 1 && nc <= NNK_NC)
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 1);
+    else if (p->stride_w == 2 && nc <= NNK_NC)
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 2);
     else
         nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 0);
 }

@@ -27,9 +27,15 @@ static inline float *nnk_align64(float *p) {
 // ---- SGEMM blocking (packed layouts are ISA independent: every variant uses MR x NR) ----
 #define NNK_MR 6     // rows of C per micro-kernel call; A panels are MR rows wide
 #define NNK_NR 16    // columns of C per micro-kernel call; B panels are NR columns wide
+#ifndef NNK_KC
 #define NNK_KC 256   // max depth of one K block (B micro-panel KC*NR*4 = 16 KiB stays in L1d)
+#endif
+#ifndef NNK_MC
 #define NNK_MC 144   // rows of A packed per block (MC*KC*4 = 144 KiB in L2)
+#endif
+#ifndef NNK_NC
 #define NNK_NC 512   // columns of B packed per block (KC*NC*4 = 512 KiB)
+#endif
 
 /// The K blocking depends on K only, so every task sums each C element in the same order.
 static inline int64_t nnk_gemm_kc(int64_t K) {
