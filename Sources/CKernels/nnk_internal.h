@@ -142,10 +142,9 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
 
-// Packing into panels (nnk_pack.c, nnk_im2col.c). kc rows of K starting at k0.
-/// dst[i/MR][k][i%MR] for rows [m0, m0+mc) (zero beyond M handled by mc < multiple of MR).
+// Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
+// destination needs NR floats of slack after the block: the AVX2 variant writes whole 16-float runs).
+/// dst[i/MR][k][i%MR] = a[i*rs + k*cs] for mc rows (rows up to the next multiple of MR are zero).
 void nnk_pack_a_strided(int64_t mc, int64_t kc, const float *a, int64_t rs, int64_t cs, float *dst);
-/// dst[j/NR][k][j%NR] for nc columns (padded with zeros to a multiple of NR).
+/// dst[j/NR][k][j%NR] = b[k*rs + j*cs] for nc columns (padded with zeros to a multiple of NR).
 void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *dst);
-/// Like nnk_pack_b_strided for the implicit im2col matrix of one image and group (dst needs NR floats
-/// of slack after the block: the AVX2 variant writes whole 16-float runs).
