@@ -78,9 +78,10 @@ typedef struct nnk_kernels {
     void (*binary_row)(int32_t op, int64_t n, const float *a, int64_t as, const float *b, int64_t bs,
                        float *out);
     void (*softmax_row)(int64_t cols, const float *in, float *out, int32_t log);
-    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW).
+    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW); scratch holds
+    /// nnk_dwconv2d_scratch_floats(p) floats (64-byte aligned).
     void (*dwconv2d_plane)(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
-                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1);
+                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1, float *scratch);
     /// 2-D pooling of one plane with dilation 1 (avg: is_avg != 0).
     void (*pool2d_plane)(const nnk_pool_params *p, int is_avg, const float *in, float *out);
     /// Packs rows [k0, k0+kc) x columns [n0, n0+nc) of the implicit im2col matrix into NR panels.
@@ -101,7 +102,7 @@ void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
 void nnk_binary_row__ref(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_plane__ref(const nnk_conv2d_params *, const float *, const float *, float *,
-                             const nnk_epi *, int64_t, int64_t, int64_t);
+                             const nnk_epi *, int64_t, int64_t, int64_t, float *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
@@ -113,12 +114,15 @@ void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
 void nnk_binary_row__avx2_fma(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_plane__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
-                                  const nnk_epi *, int64_t, int64_t, int64_t);
+                                  const nnk_epi *, int64_t, int64_t, int64_t, float *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
                                  float *);
 #endif
+
+/// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
+int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 
 // ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
 /// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
