@@ -3,6 +3,7 @@
 // is ever out of bounds), then computes 2 output rows x 32 columns per block (8-wide FMAs, stride_w 1
 // or 2, any kernel size and dilation; 3x3 is unrolled). Other strides and planes narrower than 8
 // columns use the scalar path. Output rows get the epilogue while they are in L1.
+#include <string.h>
 #include "nnk_internal.h"
 #if NNK_HAVE_AVX2
 #include "nnk_avx2_math.h"
@@ -112,14 +113,12 @@ nnk_dwconv2d_plane_t(const nnk_conv2d_params *p, const float *in, const float *w
         float *dst = scratch + y * Wp;
         const int64_t ih = y0 + y - p->pad_top;
         if (ih < 0 || ih >= p->H) {
-            for (int64_t x = 0; x < Wp; x++) dst[x] = 0.0f;
+            memset(dst, 0, (size_t)Wp * sizeof(float));
             continue;
         }
-        const float *src = in + ih * p->W - p->pad_left;
-        int64_t x = 0;
-        for (; x < x_lo; x++) dst[x] = 0.0f;
-        for (; x < x_hi; x++) dst[x] = src[x];
-        for (; x < Wp; x++) dst[x] = 0.0f;
+        memset(dst, 0, (size_t)x_lo * sizeof(float));
+        memcpy(dst + x_lo, in + ih * p->W + x_lo - p->pad_left, (size_t)(x_hi - x_lo) * sizeof(float));
+        memset(dst + x_hi, 0, (size_t)(Wp - x_hi) * sizeof(float));
     }
     for (int64_t oh = oh0; oh < oh1;) {         // out is (OH, OW)
         float *orow = out + oh * p->OW;
