@@ -68,7 +68,9 @@ let package = Package(
         .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels", "CAllocationCounter"]),
         .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
         .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
-        .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat"]),
+        // End-to-end tests of the built `nninfer` binary (fixtures written with NNFormat and NNImage;
+        // CImageCodecs for the PNG flavours and CMYK JPEG that NNImage's encoders do not write).
+        .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat", "NNImage", "CImageCodecs"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 // nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
-//   depthwise (groups == C_in == C_out > 1): direct per-plane kernel (nnk_dwconv.c)
+//   depthwise (groups == C_in == C_out > 1): direct per-plane kernel over a padded copy (nnk_dwconv.c)
 //   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
@@ -47,7 +47,7 @@ void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, f
 }
 
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
-    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return 1;
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_scratch_floats(p);
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     return nnk_gemm_workspace_floats(g.M, g.N, g.K);
 }
@@ -101,7 +101,7 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
             const int64_t n = unit / p->C_out, c = unit % p->C_out;
             const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
             kt->dwconv2d_plane(p, input + unit * HW, packed_weights + c * p->KH * p->KW,
-                               output + unit * OHW, &e, c, sp, sp + run);
+                               output + unit * OHW, &e, c, sp, sp + run, nnk_align64(workspace));
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;

@@ -48,7 +48,20 @@ NNK_DEFINE_BINARY_ROW(nnk_binary_row__avx2_fma, NNK_TARGET_AVX2)
 
 // ---- activations ----
 void nnk_activation__ref(int32_t act, float alpha, float beta, const float *in, float *out, int64_t n) {
-    for (int64_t i = 0; i < n; i++) out[i] = nnk_act_scalar(act, alpha, beta, in[i]);
+    switch (act) {      // the simple ones as plain loops the compiler can vectorise
+    case NNK_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) out[i] = in[i] < 0.0f ? 0.0f : in[i];
+        break;
+    case NNK_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++) out[i] = in[i] < 0.0f ? alpha * in[i] : in[i];
+        break;
+    case NNK_ACT_CLIP:
+        for (int64_t i = 0; i < n; i++) out[i] = in[i] < alpha ? alpha : (in[i] > beta ? beta : in[i]);
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++) out[i] = nnk_act_scalar(act, alpha, beta, in[i]);
+        break;
+    }
 }
 
 #if NNK_HAVE_AVX2

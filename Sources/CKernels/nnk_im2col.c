@@ -1,8 +1,8 @@
 // nnk_im2col.c — implicit im2col: packs a (kc x nc) block of the convolution's column matrix straight
 // from the input image into NR-column panels, so no full im2col buffer ever exists.
 // Row k = (ci, kh, kw) of the matrix, column n = (oh, ow): element = in[ci][oh*sh - pt + kh*dh][ow*sw - pl + kw*dw]
-// or 0 in the padding. One template, two instances: the AVX2 one copies a run of up to 16 columns with
-// two masked loads (masked-off lanes read nothing and give 0) and two full stores.
+// or 0 in the padding. One template, instantiated per ISA and for stride 1 / 2 / any: the AVX2 run copies
+// up to 16 columns with masked loads (masked-off lanes read nothing and give 0) and two full stores.
 #include <string.h>
 #include "nnk_internal.h"
 #if NNK_HAVE_AVX2
@@ -43,24 +43,40 @@ static inline NNK_TARGET_AVX2 void nnk_im2col_run__avx2_fma(float *ds, const flo
         _mm256_storeu_ps(ds + 8, _mm256_setzero_ps());
         return;
     }
-    if (sw != 1) {
-        nnk_im2col_run__ref(ds, row, iw, sw, cnt, lo, hi);
-        return;
-    }
     const __m256i i0 = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7), i8 = _mm256_add_epi32(i0, _mm256_set1_epi32(8));
-    const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
-    const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
-    const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
-    _mm256_storeu_ps(ds, _mm256_maskload_ps(row + iw, m0));
-    _mm256_storeu_ps(ds + 8, _mm256_maskload_ps(row + iw + 8, m8));
+    if (sw == 1 && lo == 0 && hi == NNK_NR) {     // a whole interior run: plain loads
+        _mm256_storeu_ps(ds, _mm256_loadu_ps(row + iw));
+        _mm256_storeu_ps(ds + 8, _mm256_loadu_ps(row + iw + 8));
+    } else if (sw == 1) {   // lanes t in [lo, hi) read row[iw + t]
+        const __m256i vlo = _mm256_set1_epi32((int)lo - 1), vhi = _mm256_set1_epi32((int)hi);
+        const __m256i m0 = _mm256_and_si256(_mm256_cmpgt_epi32(i0, vlo), _mm256_cmpgt_epi32(vhi, i0));
+        const __m256i m8 = _mm256_and_si256(_mm256_cmpgt_epi32(i8, vlo), _mm256_cmpgt_epi32(vhi, i8));
+        _mm256_storeu_ps(ds, _mm256_maskload_ps(row + iw, m0));
+        _mm256_storeu_ps(ds + 8, _mm256_maskload_ps(row + iw + 8, m8));
+    } else if (sw == 2) {   // input offsets [2lo, 2hi-1) of row + iw, even ones picked by the shuffles
+        const __m256i vlo = _mm256_set1_epi32(2 * (int)lo - 1), vhi = _mm256_set1_epi32(2 * (int)hi - 1);
+        __m256 v[4];
+        for (int h = 0; h < 4; h++) {
+            const __m256i idx = _mm256_add_epi32(i0, _mm256_set1_epi32(8 * h));
+            const __m256i m = _mm256_and_si256(_mm256_cmpgt_epi32(idx, vlo), _mm256_cmpgt_epi32(vhi, idx));
+            v[h] = _mm256_maskload_ps(row + iw + 8 * h, m);
+        }
+        for (int h = 0; h < 2; h++) {
+            const __m256 ev = _mm256_shuffle_ps(v[2 * h], v[2 * h + 1], _MM_SHUFFLE(2, 0, 2, 0));
+            _mm256_storeu_ps(ds + 8 * h, _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev),
+                                                                                   _MM_SHUFFLE(3, 1, 2, 0))));
+        }
+    } else {
+        nnk_im2col_run__ref(ds, row, iw, sw, cnt, lo, hi);
+    }
 }
 #endif
 
 static inline __attribute__((always_inline)) void
 nnk_pack_b_im2col_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
-                    int64_t nc, float *dst, nnk_im2col_run_fn *run) {
+                    int64_t nc, float *dst, nnk_im2col_run_fn *run, const int SW) {
     const int64_t H = p->H, W = p->W, OW = p->OW, KW = p->KW, KHW = p->KH * p->KW;
-    const int64_t sw = p->stride_w, dh = p->dil_h, dw = p->dil_w;
+    const int64_t sw = SW ? SW : p->stride_w, dh = p->dil_h, dw = p->dil_w;   // SW: stride known at compile time
     for (int64_t q0 = 0; q0 < nc; q0 += NNK_NR) {       // panel: columns [n0+q0, n0+q0+nr)
         const int64_t nr = NNK_MIN(NNK_NR, nc - q0);
         nnk_im2col_seg seg[NNK_NR];
@@ -94,13 +110,68 @@ nnk_pack_b_im2col_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int
 
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                             int64_t n0, int64_t nc, float *dst) {
-    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref);
+    if (p->stride_w == 1)
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 1);
+    else
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 0);
 }
 
 #if NNK_HAVE_AVX2
+/// The AVX2 packer walks the block row by row (k outer, all panels inner): the (ci, kh, kw) decode is
+/// paid once per row and the input row is read in order. Runs are precomputed for the whole block.
+/// A run may spill zeros into the next 16 floats, which in this order is the same panel's next row
+/// (written later) — except on the last row, which uses the exact-length copy.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_pack_b_im2col_rows_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
+                         int64_t nc, float *dst, const int SW) {
+    typedef struct { int32_t off, count, ih0, iw0; } run_t;    // off: float offset of the run in row 0
+    run_t runs[NNK_NC];
+    int nruns = 0;
+    const int64_t H = p->H, W = p->W, OW = p->OW, KW = p->KW, KHW = p->KH * p->KW;
+    const int64_t dh = p->dil_h, dw = p->dil_w;
+    for (int64_t q0 = 0; q0 < nc; q0 += NNK_NR) {       // panel: columns [n0+q0, n0+q0+nr)
+        const int64_t nr = NNK_MIN(NNK_NR, nc - q0);
+        for (int64_t j = 0; j < nr;) {
+            const int64_t col = n0 + q0 + j, oh = col / OW, ow = col % OW;
+            const int64_t count = NNK_MIN(nr - j, OW - ow);
+            runs[nruns++] = (run_t){(int32_t)((q0 / NNK_NR) * kc * NNK_NR + j), (int32_t)count,
+                                    (int32_t)(oh * p->stride_h - p->pad_top), (int32_t)(ow * SW - p->pad_left)};
+            j += count;
+        }
+    }
+    const int64_t last_nr = nc - (nnk_div_up(nc, NNK_NR) - 1) * NNK_NR;
+    float *last_panel = dst + (nnk_div_up(nc, NNK_NR) - 1) * kc * NNK_NR;
+    int64_t ci = k0 / KHW, kh = (k0 % KHW) / KW, kw = k0 % KW;
+    for (int64_t k = 0; k < kc; k++) {                  // row k of every panel
+        const float *plane = in + ci * H * W;           // in is (C_in/groups, H, W)
+        float *d = dst + k * NNK_NR;
+        const int exact = k == kc - 1;
+        for (int r = 0; r < nruns; r++) {
+            const int64_t cnt = runs[r].count, ih = runs[r].ih0 + kh * dh, iw = runs[r].iw0 + kw * dw;
+            const float *row = ih >= 0 && ih < H ? plane + ih * W : NULL;
+            const int64_t hi = iw > W - 1 ? 0 : NNK_MIN(cnt, (W - 1 - iw) / SW + 1);
+            const int64_t lo = NNK_MIN(hi, iw >= 0 ? 0 : nnk_div_up(-iw, SW));
+            if (exact)
+                nnk_im2col_run__ref(d + runs[r].off, row, iw, SW, cnt, lo, hi);
+            else
+                nnk_im2col_run__avx2_fma(d + runs[r].off, row, iw, SW, cnt, lo, hi);
+        }
+        for (int64_t j = last_nr; j < NNK_NR; j++) last_panel[k * NNK_NR + j] = 0.0f;
+        if (++kw == KW) {
+            kw = 0;
+            if (++kh == p->KH) { kh = 0; ci++; }
+        }
+    }
+}
+
 NNK_TARGET_AVX2
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                                  int64_t n0, int64_t nc, float *dst) {
-    nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma);
+    if (p->stride_w == 1 && nc <= NNK_NC)
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 1);
+    else if (p->stride_w == 2 && nc <= NNK_NC)
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 2);
+    else
+        nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 0);
 }
 #endif

@@ -27,9 +27,15 @@ static inline float *nnk_align64(float *p) {
 // ---- SGEMM blocking (packed layouts are ISA independent: every variant uses MR x NR) ----
 #define NNK_MR 6     // rows of C per micro-kernel call; A panels are MR rows wide
 #define NNK_NR 16    // columns of C per micro-kernel call; B panels are NR columns wide
+#ifndef NNK_KC
 #define NNK_KC 256   // max depth of one K block (B micro-panel KC*NR*4 = 16 KiB stays in L1d)
+#endif
+#ifndef NNK_MC
 #define NNK_MC 144   // rows of A packed per block (MC*KC*4 = 144 KiB in L2)
+#endif
+#ifndef NNK_NC
 #define NNK_NC 512   // columns of B packed per block (KC*NC*4 = 512 KiB)
+#endif
 
 /// The K blocking depends on K only, so every task sums each C element in the same order.
 static inline int64_t nnk_gemm_kc(int64_t K) {
@@ -72,9 +78,10 @@ typedef struct nnk_kernels {
     void (*binary_row)(int32_t op, int64_t n, const float *a, int64_t as, const float *b, int64_t bs,
                        float *out);
     void (*softmax_row)(int64_t cols, const float *in, float *out, int32_t log);
-    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW).
+    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW); scratch holds
+    /// nnk_dwconv2d_scratch_floats(p) floats (64-byte aligned).
     void (*dwconv2d_plane)(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
-                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1);
+                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1, float *scratch);
     /// 2-D pooling of one plane with dilation 1 (avg: is_avg != 0).
     void (*pool2d_plane)(const nnk_pool_params *p, int is_avg, const float *in, float *out);
     /// Packs rows [k0, k0+kc) x columns [n0, n0+nc) of the implicit im2col matrix into NR panels.
@@ -95,7 +102,7 @@ void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
 void nnk_binary_row__ref(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_plane__ref(const nnk_conv2d_params *, const float *, const float *, float *,
-                             const nnk_epi *, int64_t, int64_t, int64_t);
+                             const nnk_epi *, int64_t, int64_t, int64_t, float *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
@@ -107,12 +114,15 @@ void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
 void nnk_binary_row__avx2_fma(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_plane__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
-                                  const nnk_epi *, int64_t, int64_t, int64_t);
+                                  const nnk_epi *, int64_t, int64_t, int64_t, float *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
                                  float *);
 #endif
+
+/// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
+int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 
 // ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
 /// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
@@ -136,10 +146,9 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
 
-// Packing into panels (nnk_pack.c, nnk_im2col.c). kc rows of K starting at k0.
-/// dst[i/MR][k][i%MR] for rows [m0, m0+mc) (zero beyond M handled by mc < multiple of MR).
+// Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
+// destination needs NR floats of slack after the block: the AVX2 variant writes whole 16-float runs).
+/// dst[i/MR][k][i%MR] = a[i*rs + k*cs] for mc rows (rows up to the next multiple of MR are zero).
 void nnk_pack_a_strided(int64_t mc, int64_t kc, const float *a, int64_t rs, int64_t cs, float *dst);
-/// dst[j/NR][k][j%NR] for nc columns (padded with zeros to a multiple of NR).
+/// dst[j/NR][k][j%NR] = b[k*rs + j*cs] for nc columns (padded with zeros to a multiple of NR).
 void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *dst);
-/// Like nnk_pack_b_strided for the implicit im2col matrix of one image and group (dst needs NR floats
-/// of slack after the block: the AVX2 variant writes whole 16-float runs).

@@ -8,9 +8,9 @@ import NNRuntime
 struct NNInferCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "nninfer",
-        abstract: "Run CNN models in ONNX format on the CPU.",
+        abstract: "Classify images with CNN models in ONNX format on the CPU; inspect, annotate and benchmark models.",
         discussion: "With a model file as the first argument, `classify` is implied: nninfer MODEL IMAGE...",
-        subcommands: [RunCommand.self])
+        subcommands: [ClassifyCommand.self, InspectCommand.self, AnnotateCommand.self, BenchCommand.self, RunCommand.self])
 
     /// Exit code for usage and model errors.
     static let usageOrModelError: Int32 = 2

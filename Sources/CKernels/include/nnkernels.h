@@ -4,6 +4,8 @@
 // Every kernel has a portable C version; on x86-64 an AVX2+FMA version is chosen once per process
 // (see nnk_isa_name). Packed layouts (nnk_sgemm_pack_b, nnk_conv2d_pack_weights) do not depend on
 // the ISA in use, so weights packed once stay valid after nnk_set_force_reference.
+// Workspaces: a count of floats, any alignment (kernels align inside), contents need not be
+// initialised, one per concurrently running task. Nothing here allocates or keeps state between calls.
 #pragma once
 #include <stdint.h>
 
