@@ -26,7 +26,8 @@ public final class InferenceSession: Sendable {
     public let outputs: [IOInfo]
     /// The options the session was created with.
     public let options: SessionOptions
-    /// The model as read (metadata, opsets, producer).
+    /// The model as read (metadata, opsets, producer, graph), with the tensor data of its
+    /// initializers dropped: the session keeps one copy of the weights, in its own form.
     public let model: Model
 
     private let graph: RuntimeGraph
@@ -56,7 +57,11 @@ public final class InferenceSession: Sendable {
     /// Compiles an in-memory model. All unsupported operators are reported together, and a plan for
     /// the declared input shapes (symbolic dimensions as 1) is compiled now, so errors surface here.
     public init(model: Model, options: SessionOptions = SessionOptions()) throws(RuntimeError) {
-        self.model = model
+        var described = model
+        for i in described.graph.initializers.indices {
+            described.graph.initializers[i].storage = .raw([])
+        }
+        self.model = described
         self.options = options
         let imported = try ModelImporter.importModel(model)
         graph = imported.graph

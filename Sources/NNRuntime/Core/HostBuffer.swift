@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -9,9 +11,16 @@ import Darwin
 final class HostBuffer: @unchecked Sendable {
     let pointer: UnsafeMutableRawPointer
     let byteCount: Int
+    /// A name for the contents that is the same in every plan of a session (an initializer's
+    /// name, or how a folded weight was derived), so derived data such as packed weights is made
+    /// once per session. Buffers without one get a unique serial.
+    let key: String
 
-    init(byteCount: Int) {
+    private static let serial = Mutex<Int>(0)
+
+    init(byteCount: Int, key: String? = nil) {
         self.byteCount = byteCount
+        self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else {
             fatalError("out of memory allocating \(byteCount) bytes")
@@ -20,13 +29,13 @@ final class HostBuffer: @unchecked Sendable {
         pointer = p
     }
 
-    convenience init(floats: [Float]) {
-        self.init(byteCount: floats.count * 4)
+    convenience init(floats: [Float], key: String? = nil) {
+        self.init(byteCount: floats.count * 4, key: key)
         floats.withUnsafeBytes { if $0.count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
     }
 
-    convenience init(int64s: [Int64]) {
-        self.init(byteCount: int64s.count * 8)
+    convenience init(int64s: [Int64], key: String? = nil) {
+        self.init(byteCount: int64s.count * 8, key: key)
         int64s.withUnsafeBytes { if $0.count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
     }
 
@@ -69,12 +78,12 @@ struct ConstantTensor: @unchecked Sendable {
         self.buffer = buffer
     }
 
-    init(shape: [Int], floats: [Float]) {
-        self.init(type: .float, shape: shape, buffer: HostBuffer(floats: floats))
+    init(shape: [Int], floats: [Float], key: String? = nil) {
+        self.init(type: .float, shape: shape, buffer: HostBuffer(floats: floats, key: key))
     }
 
-    init(shape: [Int], int64s: [Int64]) {
-        self.init(type: .int64, shape: shape, buffer: HostBuffer(int64s: int64s))
+    init(shape: [Int], int64s: [Int64], key: String? = nil) {
+        self.init(type: .int64, shape: shape, buffer: HostBuffer(int64s: int64s, key: key))
     }
 
     var tensor: Tensor {

@@ -13,7 +13,7 @@ enum ModelImporter {
                 // Kept out of the graph; a node reading it is reported below.
                 continue
             }
-            ids[t.name] = graph.addValue(t.name, constant: constant(tensor))
+            ids[t.name] = graph.addValue(t.name, constant: constant(tensor, key: "initializer:" + t.name))
         }
         let feeds = model.graph.feedInputs
         for input in feeds {
@@ -74,10 +74,10 @@ enum ModelImporter {
         return (graph, feeds, model.graph.outputs)
     }
 
-    static func constant(_ t: Tensor) -> ConstantTensor {
+    static func constant(_ t: Tensor, key: String? = nil) -> ConstantTensor {
         switch t.values {
-        case .float(let v): return ConstantTensor(shape: t.shape, floats: v)
-        case .int64(let v): return ConstantTensor(shape: t.shape, int64s: v)
+        case .float(let v): return ConstantTensor(shape: t.shape, floats: v, key: key)
+        case .int64(let v): return ConstantTensor(shape: t.shape, int64s: v, key: key)
         }
     }
 }

@@ -1,19 +1,22 @@
 import Synchronization
 
-/// A thread-safe map from (source buffer, geometry) to a derived buffer, keeping the source alive
-/// so its identity stays unique. Weights are packed once per session, whatever the input shapes.
+/// A thread-safe map from (source buffer's stable key, geometry) to a derived buffer. Weights are
+/// packed once per session, whatever the input shapes; the source need not stay alive.
 final class PackCacheStore: Sendable {
     private struct Key: Hashable {
-        var buffer: ObjectIdentifier
+        var source: String
         var geometry: [Int64]
     }
-    private let entries = Mutex<[Key: (source: HostBuffer, derived: HostBuffer)]>([:])
+    private let entries = Mutex<[Key: HostBuffer]>([:])
 
     func value(for source: HostBuffer, key geometry: [Int64], make: () -> HostBuffer) -> HostBuffer {
-        let key = Key(buffer: ObjectIdentifier(source), geometry: geometry)
-        if let hit = entries.withLock({ $0[key] }) { return hit.derived }
+        let key = Key(source: source.key, geometry: geometry)
+        if let hit = entries.withLock({ $0[key] }) { return hit }
         let derived = make()
-        entries.withLock { $0[key] = (source, derived) }
-        return derived
+        return entries.withLock { cache in
+            if let existing = cache[key] { return existing }
+            cache[key] = derived
+            return derived
+        }
     }
 }

@@ -85,13 +85,14 @@ struct Conv: Operator {
     }
 }
 
-/// Packed conv weights per (weights buffer, geometry), shared by every plan of a session.
+/// Packed conv weights per (weights, filter geometry), shared by every plan of a session.
+/// Packing depends on the filter geometry only, not on the batch or the image size.
 final class PackCache: Sendable {
     private let store = PackCacheStore()
 
     func packed(_ weights: HostBuffer, params p: nnk_conv2d_params) -> HostBuffer {
         var p = p
-        return store.value(for: weights, key: [p.C_in, p.C_out, p.KH, p.KW, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.groups, p.H, p.W]) {
+        return store.value(for: weights, key: [p.C_in, p.C_out, p.KH, p.KW, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.groups]) {
             let packed = HostBuffer(byteCount: Int(nnk_conv2d_packed_weights_floats(&p)) * 4)
             nnk_conv2d_pack_weights(&p, weights.floats, packed.floats)
             return packed

@@ -20,7 +20,7 @@ struct FoldChannelAffineIntoProducer: GraphPass {
                 let oldBias = producer.inputs.count > 2 ? graph.constant(producer.inputs[2])?.floatArray() : nil
                 if producer.inputs.count > 2, producer.inputs[2] != nil, oldBias == nil { continue }
                 let bias = (0..<m).map { (oldBias?[$0] ?? 0) * affine.scale[$0] + affine.shift[$0] }
-                let wID = graph.addValue(producer.name + ".folded_weight", constant: ConstantTensor(shape: w.shape, floats: weights))
+                let wID = graph.addValue(producer.name + ".folded_weight", constant: ConstantTensor(shape: w.shape, floats: weights, key: "fold:\(affine.origin)>\(w.buffer.key)"))
                 let bID = graph.addValue(producer.name + ".folded_bias", constant: ConstantTensor(shape: [m], floats: bias))
                 conv.epilogue.fused.append("\(affine.origin) folded")
                 graph.nodes[p].op = conv
@@ -43,7 +43,7 @@ struct FoldChannelAffineIntoProducer: GraphPass {
                     for nn in 0..<n { c[nn] = gemm.beta * v[cc.count == 1 ? 0 : nn] }
                 }
                 for nn in 0..<n { c[nn] = c[nn] * affine.scale[nn] + affine.shift[nn] }
-                let wID = graph.addValue(producer.name + ".folded_weight", constant: ConstantTensor(shape: b.shape, floats: weights))
+                let wID = graph.addValue(producer.name + ".folded_weight", constant: ConstantTensor(shape: b.shape, floats: weights, key: "fold:\(affine.origin)>\(b.buffer.key)"))
                 let cID = graph.addValue(producer.name + ".folded_bias", constant: ConstantTensor(shape: [n], floats: c))
                 gemm.beta = 1
                 gemm.epilogue.fused.append("\(affine.origin) folded")
