@@ -121,6 +121,11 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
                                  float *);
 #endif
 
+/// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)
+/// exist (padded_rows of its rows lie in the padded input); the columns are clipped here. in is (H, W).
+float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0, int64_t kh0,
+                        int64_t kh1, int64_t padded_rows, int64_t ow);
+
 /// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 
