@@ -4,30 +4,44 @@
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
 // (output pixels, packed per task), K = C_in/groups * KH * KW; C is the NCHW output itself.
+// Small images (e.g. 7x7 = 49 pixels, padded to 64 columns) waste much of the 16-wide micro-kernel;
+// there the GEMM is computed pixel-major (M = pixels in MR = 6 panels, N = channels, weights packed as
+// NR panels) and the tile is stored transposed. Every output sums its K terms in the same order
+// either way, so both give the same bits.
 #include <string.h>
 #include "nnk_internal.h"
 
-typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL } nnk_conv_kind;
+typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL, NNK_CONV_PIXEL_MAJOR } nnk_conv_kind;
 
 static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
     if (p->groups > 1 && p->groups == p->C_in && p->C_out == p->C_in) return NNK_CONV_DEPTHWISE;
+    const int64_t pixels = p->OH * p->OW, cout_g = p->C_out / p->groups;
+    // padded work of each layout, relative: channel-major pads pixels to NR and channels to MR
+    const double channel_major = (double)nnk_round_up(pixels, NNK_NR) * (double)nnk_round_up(cout_g, NNK_MR);
+    const double pixel_major = (double)nnk_round_up(pixels, NNK_MR) * (double)nnk_round_up(cout_g, NNK_NR);
+    if (pixels < 128 && cout_g >= 16 && pixel_major < 0.9 * channel_major) return NNK_CONV_PIXEL_MAJOR;
     if (p->KH == 1 && p->KW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 &&
         p->pad_left == 0 && p->pad_bottom == 0 && p->pad_right == 0 && p->OH == p->H && p->OW == p->W)
         return NNK_CONV_POINTWISE;
     return NNK_CONV_IM2COL;
 }
 
-/// The per-group GEMM dimensions.
+/// The per-group GEMM dimensions (pixel-major: M = pixels, N = channels) and packed weight floats.
 typedef struct nnk_conv_gemm {
     int64_t M, N, K, panels_floats;
 } nnk_conv_gemm;
 
 static nnk_conv_gemm nnk_conv_gemm_of(const nnk_conv2d_params *p) {
     nnk_conv_gemm g;
-    g.M = p->C_out / p->groups;
-    g.N = p->OH * p->OW;
+    const int64_t cout_g = p->C_out / p->groups, pixels = p->OH * p->OW;
     g.K = p->C_in / p->groups * p->KH * p->KW;
-    g.panels_floats = nnk_round_up(g.M, NNK_MR) * g.K;
+    if (nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR) {
+        g.M = pixels; g.N = cout_g;
+        g.panels_floats = nnk_round_up(cout_g, NNK_NR) * g.K;
+    } else {
+        g.M = cout_g; g.N = pixels;
+        g.panels_floats = nnk_round_up(cout_g, NNK_MR) * g.K;
+    }
     return g;
 }
 
@@ -42,8 +56,14 @@ void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, f
         return;
     }
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
-    for (int64_t grp = 0; grp < p->groups; grp++)   // weights are (groups, Cout_g, K)
-        nnk_pack_a_strided(g.M, g.K, weights + grp * g.M * g.K, g.K, 1, packed + grp * g.panels_floats);
+    const int64_t cout_g = p->C_out / p->groups;
+    for (int64_t grp = 0; grp < p->groups; grp++) { // weights are (groups, Cout_g, K)
+        const float *wg = weights + grp * cout_g * g.K;
+        if (nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR)   // B (K x Cout_g) = W_g transposed
+            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, packed + grp * g.panels_floats);
+        else
+            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, packed + grp * g.panels_floats);
+    }
 }
 
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
@@ -52,8 +72,9 @@ int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
     return nnk_gemm_workspace_floats(g.M, g.N, g.K);
 }
 
-/// The work is an index space: GEMM kinds (image*group, M part, NR column panel); depthwise
-/// (image*channel, output row). M is split only when there are fewer column panels than tasks.
+/// The work is an index space: GEMM kinds (image*group, M part, NR column panel of the GEMM: pixels,
+/// or channels when pixel-major); depthwise (image*channel, output row). M is split only when there
+/// are fewer column panels than tasks.
 typedef struct nnk_conv_space {
     int64_t units, mparts, panels, total;
 } nnk_conv_space;
@@ -105,20 +126,24 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;
-            const int64_t cin_g = p->C_in / p->groups;
+            const int64_t cin_g = p->C_in / p->groups, cout_g = p->C_out / p->groups;
             const float *in = input + (n * p->C_in + grp * cin_g) * HW;
-            const int64_t out_off = (n * p->C_out + grp * g.M) * OHW;
-            const nnk_gemm_a a = {.packed = packed_weights + grp * g.panels_floats};
+            const float *wg = packed_weights + grp * g.panels_floats;
+            const int64_t out_off = (n * p->C_out + grp * cout_g) * OHW;
+            nnk_gemm_a a = {.packed = wg};
             nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = in, .conv = p};
             if (kind == NNK_CONV_POINTWISE) {
                 b.kind = NNK_B_STRIDED; b.rs = HW; b.cs = 1;
+            } else if (kind == NNK_CONV_PIXEL_MAJOR) {
+                a = (nnk_gemm_a){.ptr = in, .conv = p};
+                b = (nnk_gemm_b){.kind = NNK_B_PACKED, .ptr = wg};
             }
-            const nnk_epi e = nnk_epi_make(ep, 0, grp * g.M, out_off, OHW);
+            const nnk_epi e = nnk_epi_make(ep, 0, grp * cout_g, out_off, OHW);
             const int64_t pm = nnk_div_up(g.M, NNK_MR);
             const int64_t m0 = NNK_MIN(g.M, pm * mp / s.mparts * NNK_MR);
             const int64_t m1 = NNK_MIN(g.M, pm * (mp + 1) / s.mparts * NNK_MR);
-            nnk_gemm_block(kt, g.M, g.N, g.K, 1.0f, &a, &b, output + out_off, OHW, &e, m0, m1,
-                           sp * NNK_NR, NNK_MIN(g.N, (sp + run) * NNK_NR), workspace);
+            nnk_gemm_block(kt, g.M, g.N, g.K, 1.0f, &a, &b, output + out_off, OHW, kind == NNK_CONV_PIXEL_MAJOR,
+                           &e, m0, m1, sp * NNK_NR, NNK_MIN(g.N, (sp + run) * NNK_NR), workspace);
         }
         idx += run;
     }

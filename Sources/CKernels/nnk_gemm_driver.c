@@ -5,6 +5,8 @@
 //     for ic (MC rows of A):           A block mc x kc packed (or pre-packed) -> L2
 //       for jr (NR columns):           B micro-panel kc x 16 stays in L1 across the ir loop
 //         for ir (MR rows):            6x16 micro-kernel; on the last pc the epilogue runs on the tile
+// C may also be stored transposed (for convolutions computed pixel-major, see nnk_conv2d.c): the tile
+// then goes through the scratch tile.
 #include "nnk_internal.h"
 
 /// Workspace layout: [A block][B block][scratch tile], each 64-byte aligned.
@@ -51,8 +53,8 @@ static const float *nnk_gemm_b_block(const nnk_kernels *kt, const nnk_gemm_b *b,
 }
 
 void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha,
-                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, const nnk_epi *e,
-                    int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *workspace) {
+                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, int c_transposed,
+                    const nnk_epi *e, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *workspace) {
     if (m0 >= m1 || n0 >= n1) return;
     const nnk_gemm_ws ws = nnk_gemm_ws_split(workspace, M, N, K);
     const int64_t kc_max = nnk_gemm_kc(K);
@@ -71,6 +73,10 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                 if (a->packed) {
                     ap = a->packed + (ic / NNK_MR) * K * NNK_MR + pc * NNK_MR;
                     a_stride = K * NNK_MR;
+                } else if (a->conv) {
+                    nnk_pack_a_im2col(a->conv, a->ptr, ic, mc, pc, kc, ws.a);
+                    ap = ws.a;
+                    a_stride = kc * NNK_MR;
                 } else {
                     nnk_pack_a_strided(mc, kc, a->ptr + ic * a->rs + pc * a->cs, a->rs, a->cs, ws.a);
                     ap = ws.a;
@@ -82,6 +88,17 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
                         const int64_t mr = NNK_MIN(NNK_MR, mc - ir);
                         const float *ai = ap + (ir / NNK_MR) * a_stride;
+                        if (c_transposed) {                          // stored tile is (nr, mr)
+                            float *ct = C + (jc + jr) * ldc + ic + ir;
+                            kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
+                            for (int64_t j = 0; j < nr; j++)
+                                for (int64_t i = 0; i < mr; i++) {
+                                    const float v = ws.tile[i * NNK_NR + j];
+                                    ct[j * ldc + i] = accumulate ? ct[j * ldc + i] + v : v;
+                                }
+                            if (last) kt->epilogue_tile(e, ct, ldc, jc + jr, ic + ir, nr, mr);
+                            continue;
+                        }
                         float *c = C + (ic + ir) * ldc + jc + jr;   // C tile (mr, nr)
                         if (mr == NNK_MR && nr == NNK_NR) {
                             kt->sgemm_ukernel(kc, ai, bj, c, ldc, alpha, accumulate);

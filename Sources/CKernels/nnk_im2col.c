@@ -1,5 +1,6 @@
 // nnk_im2col.c — implicit im2col: packs a (kc x nc) block of the convolution's column matrix straight
-// from the input image into NR-column panels, so no full im2col buffer ever exists.
+// from the input image into NR-column panels (or, for pixel-major convolutions, its transpose into
+// MR-row panels), so no full im2col buffer ever exists.
 // Row k = (ci, kh, kw) of the matrix, column n = (oh, ow): element = in[ci][oh*sh - pt + kh*dh][ow*sw - pl + kw*dw]
 // or 0 in the padding. One template, instantiated per ISA and for stride 1 / 2 / any: the AVX2 run copies
 // up to 16 columns with masked loads (masked-off lanes read nothing and give 0) and two full stores.
@@ -114,6 +115,33 @@ void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t
         nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 1);
     else
         nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__ref, 0);
+}
+
+void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
+                       int64_t kc, float *dst) {
+    const int64_t H = p->H, W = p->W, KW = p->KW, KHW = p->KH * p->KW;
+    for (int64_t r0 = 0; r0 < mc; r0 += NNK_MR) {      // panel: pixels [m0+r0, m0+r0+mr)
+        const int64_t mr = NNK_MIN(NNK_MR, mc - r0);
+        int64_t ih0[NNK_MR], iw0[NNK_MR];
+        for (int64_t i = 0; i < mr; i++) {
+            const int64_t pix = m0 + r0 + i;
+            ih0[i] = pix / p->OW * p->stride_h - p->pad_top;
+            iw0[i] = pix % p->OW * p->stride_w - p->pad_left;
+        }
+        int64_t ci = k0 / KHW, kh = (k0 % KHW) / KW, kw = k0 % KW;
+        for (int64_t k = 0; k < kc; k++, dst += NNK_MR) {   // panel is (kc, MR)
+            const float *plane = in + ci * H * W;      // in is (C_in/groups, H, W)
+            for (int64_t i = 0; i < mr; i++) {
+                const int64_t ih = ih0[i] + kh * p->dil_h, iw = iw0[i] + kw * p->dil_w;
+                dst[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? plane[ih * W + iw] : 0.0f;
+            }
+            for (int64_t i = mr; i < NNK_MR; i++) dst[i] = 0.0f;
+            if (++kw == KW) {
+                kw = 0;
+                if (++kh == p->KH) { kh = 0; ci++; }
+            }
+        }
+    }
 }
 
 #if NNK_HAVE_AVX2

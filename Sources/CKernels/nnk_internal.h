@@ -121,6 +121,11 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
                                  float *);
 #endif
 
+/// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)
+/// exist (padded_rows of its rows lie in the padded input); the columns are clipped here. in is (H, W).
+float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0, int64_t kh0,
+                        int64_t kh1, int64_t padded_rows, int64_t ow);
+
 /// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 
@@ -132,18 +137,23 @@ typedef struct nnk_gemm_b {
     int64_t rs, cs;                 // strided: element (k,n) at ptr[k*rs + n*cs]
     const nnk_conv2d_params *conv;  // im2col: k = (ci, kh, kw), n = (oh, ow); ptr is (C_in/groups, H, W)
 } nnk_gemm_b;
-/// Where the A operand comes from: packed panels (MR x K each) or a strided matrix.
+/// Where the A operand comes from: packed panels (MR x K each), a strided matrix, or (conv != NULL)
+/// the transposed implicit im2col matrix of one image and group: row m = output pixel (oh, ow),
+/// column k = (ci, kh, kw); ptr is then (C_in/groups, H, W).
 typedef struct nnk_gemm_a {
     const float *packed;
     const float *ptr;
     int64_t rs, cs;
+    const nnk_conv2d_params *conv;
 } nnk_gemm_a;
 
-/// C[m0:m1, n0:n1] of C = alpha*A*B then epilogue e (local indices = global m, n).
-/// ws holds nnk_gemm_workspace_floats(M, N, K) floats. m0 and n0 are multiples of MR and NR.
+/// C[m0:m1, n0:n1] of C = alpha*A*B then epilogue e (local indices = global m, n). C element (m, n)
+/// is C[m*ldc + n], or C[n*ldc + m] when c_transposed (the epilogue then sees channel = n as the
+/// row of the stored matrix: e must have axis 0). ws holds nnk_gemm_workspace_floats(M, N, K) floats.
+/// m0 and n0 are multiples of MR and NR.
 void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha,
-                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, const nnk_epi *e,
-                    int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
+                    const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, int c_transposed,
+                    const nnk_epi *e, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
 
 // Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
@@ -152,3 +162,6 @@ int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
 void nnk_pack_a_strided(int64_t mc, int64_t kc, const float *a, int64_t rs, int64_t cs, float *dst);
 /// dst[j/NR][k][j%NR] = b[k*rs + j*cs] for nc columns (padded with zeros to a multiple of NR).
 void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int64_t cs, float *dst);
+/// MR-row panels of the transposed im2col matrix: rows (pixels) [m0, m0+mc), columns [k0, k0+kc).
+void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
+                       int64_t kc, float *dst);

@@ -26,8 +26,11 @@ void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int6
     for (int64_t n0 = 0; n0 < nc; n0 += NNK_NR) {  // panel of columns [n0, n0+NR)
         const int64_t nr = NNK_MIN(NNK_NR, nc - n0);
         const float *cols = b + n0 * cs;
-        if (cs == 1) {
-            for (int64_t k = 0; k < kc; k++) {     // dst is (kc, NR)
+        if (cs == 1 && nr == NNK_NR) {
+            for (int64_t k = 0; k < kc; k++)       // dst is (kc, NR); a fixed-size copy is inlined
+                memcpy(dst + k * NNK_NR, cols + k * rs, NNK_NR * sizeof(float));
+        } else if (cs == 1) {
+            for (int64_t k = 0; k < kc; k++) {
                 memcpy(dst + k * NNK_NR, cols + k * rs, (size_t)nr * sizeof(float));
                 for (int64_t j = nr; j < NNK_NR; j++) dst[k * NNK_NR + j] = 0.0f;
             }

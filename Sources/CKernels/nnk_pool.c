@@ -60,9 +60,35 @@ static void nnk_pool_plane_generic(const nnk_pool3 *q, int is_avg, int include_p
             }
 }
 
+float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0,
+                                     int64_t kh0, int64_t kh1, int64_t padded_rows, int64_t ow) {
+    const int64_t W = p->in_shape[1], KW = p->kernel[1], iw0 = ow * p->strides[1] - p->pads[1];
+    const int64_t kw0 = NNK_MAX(0, -iw0), kw1 = NNK_MIN(KW, W - iw0);
+    const int64_t pw0 = NNK_MAX(0, -iw0 - p->pads[1]), pw1 = NNK_MIN(KW, W + p->pads[3] - iw0);
+    float mx = -INFINITY, sum = 0.0f;
+    for (int64_t kh = kh0; kh < kh1; kh++) {
+        const float *row = in + (ih0 + kh) * W + iw0;
+        for (int64_t kw = kw0; kw < kw1; kw++) {
+            const float v = row[kw];
+            sum += v;
+            if (v > mx || isnan(v)) mx = v;
+        }
+    }
+    const int64_t inside = (kh1 - kh0) * NNK_MAX(0, kw1 - kw0), padded = padded_rows * NNK_MAX(0, pw1 - pw0);
+    const int64_t count = p->count_include_pad ? padded : inside;
+    return is_avg ? (count ? sum / (float)count : 0.0f) : mx;
+}
+
 void nnk_pool2d_plane__ref(const nnk_pool_params *p, int is_avg, const float *in, float *out) {
-    const nnk_pool3 q = nnk_pool_as_3d(p);
-    nnk_pool_plane_generic(&q, is_avg, p->count_include_pad, in, out);
+    const int64_t H = p->in_shape[0], KH = p->kernel[0], sh = p->strides[0], pt = p->pads[0];
+    for (int64_t oh = 0; oh < p->out_shape[0]; oh++) {   // out is (OH, OW), in is (H, W)
+        const int64_t ih0 = oh * sh - pt;
+        const int64_t kh0 = NNK_MAX(0, -ih0), kh1 = NNK_MAX(kh0, NNK_MIN(KH, H - ih0));
+        const int64_t ph0 = NNK_MAX(0, -ih0 - pt), ph1 = NNK_MIN(KH, H + p->pads[2] - ih0);
+        const int64_t padded_rows = NNK_MAX(0, ph1 - ph0);
+        for (int64_t ow = 0; ow < p->out_shape[1]; ow++)
+            out[oh * p->out_shape[1] + ow] = nnk_pool2d_window(p, is_avg, in, ih0, kh0, kh1, padded_rows, ow);
+    }
 }
 
 static void nnk_pool(const nnk_pool_params *p, int is_avg, const float *in, float *out, int64_t plane0,

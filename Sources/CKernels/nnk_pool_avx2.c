@@ -5,27 +5,6 @@
 #if NNK_HAVE_AVX2
 #include "nnk_avx2_math.h"
 
-/// One output of a 2-D window (dilation 1) whose rows [kh0, kh1) exist (padded_rows of the window lie
-/// in the padded input); the columns are clipped here. in is (H, W).
-static inline float nnk_pool2d_point(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0,
-                                     int64_t kh0, int64_t kh1, int64_t padded_rows, int64_t ow) {
-    const int64_t W = p->in_shape[1], KW = p->kernel[1], iw0 = ow * p->strides[1] - p->pads[1];
-    const int64_t kw0 = NNK_MAX(0, -iw0), kw1 = NNK_MIN(KW, W - iw0);
-    const int64_t pw0 = NNK_MAX(0, -iw0 - p->pads[1]), pw1 = NNK_MIN(KW, W + p->pads[3] - iw0);
-    float mx = -INFINITY, sum = 0.0f;
-    for (int64_t kh = kh0; kh < kh1; kh++) {
-        const float *row = in + (ih0 + kh) * W + iw0;
-        for (int64_t kw = kw0; kw < kw1; kw++) {
-            const float v = row[kw];
-            sum += v;
-            if (v > mx || isnan(v)) mx = v;
-        }
-    }
-    const int64_t inside = (kh1 - kh0) * NNK_MAX(0, kw1 - kw0), padded = padded_rows * NNK_MAX(0, pw1 - pw0);
-    const int64_t count = p->count_include_pad ? padded : inside;
-    return is_avg ? (count ? sum / (float)count : 0.0f) : mx;
-}
-
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
 nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float *out, const int sw) {
     const int64_t H = p->in_shape[0], W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
@@ -46,7 +25,7 @@ nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float
         const int64_t count = (p->count_include_pad ? padded_rows : kh1 - kh0) * KW;
         const __m256 vcount = _mm256_set1_ps((float)count);
         int64_t ow = 0;
-#define NNK_POINT(ow) nnk_pool2d_point(p, is_avg, in, oh * sh - pt, kh0, kh1, padded_rows, (ow))
+#define NNK_POINT(ow) nnk_pool2d_window(p, is_avg, in, oh * sh - pt, kh0, kh1, padded_rows, (ow))
         for (; ow < (vend > vlo ? vlo : OW); ow++) orow[ow] = NNK_POINT(ow);
         for (; ow < vend; ow += 8) {
             if (ow + 8 > vend) ow = vend - 8;   // last vector overlaps the previous one

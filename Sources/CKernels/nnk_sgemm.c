@@ -45,12 +45,12 @@ void nnk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
     if (M <= 0 || N <= 0 || ntasks < 1 || task < 0 || task >= ntasks) return;
     int64_t m0, m1, n0, n1;
     nnk_sgemm_partition(M, N, task, ntasks, &m0, &m1, &n0, &n1);
-    const nnk_gemm_a a = {.packed = NULL, .ptr = A, .rs = a_rs, .cs = a_cs};
+    const nnk_gemm_a a = {.packed = NULL, .ptr = A, .rs = a_rs, .cs = a_cs, .conv = NULL};
     nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = B, .rs = b_rs, .cs = b_cs, .conv = NULL};
     if (packed_b) {
         b.kind = NNK_B_PACKED;
         b.ptr = packed_b;
     }
     const nnk_epi e = nnk_epi_make(ep, ep ? ep->channel_axis : 0, 0, 0, ep ? ep->residual_ld : 0);
-    nnk_gemm_block(nnk_active(), M, N, K, alpha, &a, &b, C, ldc, &e, m0, m1, n0, n1, workspace);
+    nnk_gemm_block(nnk_active(), M, N, K, alpha, &a, &b, C, ldc, 0, &e, m0, m1, n0, n1, workspace);
 }

@@ -124,6 +124,10 @@ extension KernelTests {
             ConvCase(cin: 3, h: 6, w: 6, cout: 6, kh: 3, kw: 3, groups: 3),                     // channel multiplier 2
             ConvCase(cin: 2, h: 24, w: 30, cout: 3, kh: 3, kw: 3, pads: (1, 1, 1, 1)),          // N = 720 > one N block
             ConvCase(cin: 1, h: 50, w: 51, cout: 7, kh: 3, kw: 2, stride: (2, 2), pads: (1, 0, 1, 1)),
+            // small images: computed pixel-major (tile stored transposed)
+            ConvCase(cin: 8, h: 7, w: 7, cout: 48, kh: 3, kw: 3, pads: (1, 1, 1, 1)),
+            ConvCase(cin: 8, h: 5, w: 5, cout: 64, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
+            ConvCase(n: 2, cin: 40, h: 9, w: 9, cout: 16, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1)),
             // depthwise
             ConvCase(cin: 13, h: 9, w: 40, cout: 13, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 13),
             ConvCase(n: 2, cin: 17, h: 11, w: 45, cout: 17, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 17),

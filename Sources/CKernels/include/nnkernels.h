@@ -96,7 +96,8 @@ void nnk_global_avgpool(int64_t planes, int64_t size, const float *in, float *ou
 void nnk_global_maxpool(int64_t planes, int64_t size, const float *in, float *out);
 
 // ---- Elementwise ----
-/// NNK_ACT_*; in may equal out. AVX2 sigmoid/tanh use a polynomial exp/expm1 (max rel error ~1e-6 vs libm).
+/// NNK_ACT_*; in may equal out. AVX2 sigmoid/tanh use a polynomial exp/expm1: max rel error vs libm
+/// measured 1.8e-7 over [-95, 95] (tests hold it to 2e-6); results below ~1e-38 flush to 0.
 void nnk_activation(int32_t act, float alpha, float beta, const float *in, float *out, int64_t n);
 /// Per-channel affine over planes: x is (outer, C, inner): y = x*scale[c] + shift[c] (scale or shift may be NULL)
 void nnk_channel_affine(int64_t outer, int64_t C, int64_t inner, const float *scale, const float *shift,
