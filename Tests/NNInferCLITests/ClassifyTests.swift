@@ -210,4 +210,22 @@ struct ClassifyTests {
         let values = try #require(tensor.floats)
         #expect(zip(values, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "gray 12x12 at 12x12: pixel/255")
     }
+
+    @Test("softmax is applied to logits only: a model ending in Softmax prints the same probabilities")
+    func softmaxOnce() throws {
+        let dir = try TemporaryDirectory.make()
+        let logits = try ModelFixtures.plainGray(in: dir)
+        let probabilities = try ModelFixtures.softmaxGray(in: dir)
+        try ImageFixtures.write(ImageEncoderShim.pgm(12, 12, seed: 3), dir + "/a.pgm")
+        let a = try NNInfer.run([logits, dir + "/a.pgm", "--format", "json", "--quiet"])
+        let b = try NNInfer.run([probabilities, dir + "/a.pgm", "--format", "json", "--quiet"])
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        let ta = try #require(try jsonObject(a.stdout)["top"] as? [[String: Any]])
+        let tb = try #require(try jsonObject(b.stdout)["top"] as? [[String: Any]])
+        #expect(ta.map { $0["index"] as? Int } == tb.map { $0["index"] as? Int })
+        for (x, y) in zip(ta, tb) {
+            let px = (x["probability"] as? NSNumber)?.doubleValue ?? -1, py = (y["probability"] as? NSNumber)?.doubleValue ?? -2
+            #expect(abs(px - py) < 1e-5, "softmax(logits) \(px) vs the model's own softmax \(py)")
+        }
+    }
 }

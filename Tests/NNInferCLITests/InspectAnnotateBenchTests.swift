@@ -58,6 +58,15 @@ struct InspectAnnotateBenchTests {
         #expect(unsupported.first?["op"] as? String == "Erf")
     }
 
+    @Test("inspect reports nodes that ask for training behaviour")
+    func inspectTrainingMode() throws {
+        let dir = try TemporaryDirectory.make()
+        let r = try NNInfer.run(["inspect", try ModelFixtures.trainingModeBN(in: dir)])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("bn1: training_mode=1 asks for batch statistics"), "\(r.stdout)")
+        #expect(r.stdout.contains("Dropout") || r.stdout.contains("running statistics used"))
+    }
+
     @Test("annotate stores labels and preprocessing; classify then needs no flags")
     func annotateThenClassify() throws {
         let dir = try TemporaryDirectory.make()
