@@ -228,4 +228,28 @@ struct ClassifyTests {
             #expect(abs(px - py) < 1e-5, "softmax(logits) \(px) vs the model's own softmax \(py)")
         }
     }
+
+    @Test("on a terminal, a progress bar is drawn on stderr and erased before the summary",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func progressBarOnTerminal() throws {
+        let dir = try TemporaryDirectory.make()
+        let model = try ModelFixtures.annotatedRGB(in: dir)
+        // Large images keep a debug build busy for more than the half second before the bar appears.
+        let image = try ImageEncoderShim.png(640, 480)
+        for i in 0..<60 { try ImageFixtures.write(image, dir + String(format: "/img%02d.png", i)) }
+        let binary = try #require(NNInfer.binary)
+        let command = "\(binary) \(model) \(dir) --format csv --batch 4 > \(dir)/out.csv"
+        let r = try NNInfer.runProcess("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        // The summary ends in "(S s)"; the bar only appears after half a second (a release build may be faster).
+        let seconds = r.stdout.split(separator: "(").last.flatMap { Double($0.split(separator: " ").first ?? "") } ?? 0
+        if seconds > 0.7 {
+            #expect(r.stdout.contains("\r\u{1B}[K["), "a bar redrawn in place: \(r.stdout.debugDescription)")
+            #expect(r.stdout.contains("/60"))
+            #expect(r.stdout.contains("\r\u{1B}[Knninfer: 60 files, 0 failed"), "erased before the summary")
+        }
+        #expect(r.stdout.contains("nninfer: 60 files, 0 failed"))
+        let csv = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 60 * 5, "stdout keeps only results")
+    }
 }
