@@ -20,7 +20,8 @@ struct ClassifyCommand: ParsableCommand {
             --format json: one object per line: {"file":PATH,"top":[{"index":I,"label":L|null,"probability":P},...]}, best first.
 
             Exit status: 0 all files classified, 1 some file failed (each reported as \
-            'nninfer: PATH: reason'), 2 usage or model error.
+            'nninfer: PATH: reason'; a missing PATH or a directory without images counts as one), \
+            2 usage or model error.
             """)
 
     @Argument(help: "The model file (.onnx).") var model: String
