@@ -144,7 +144,7 @@ struct ClassifyTests {
         #expect(r.stderr.contains("nninfer: \(dir)/missing.pgm: no such file or directory"))
     }
 
-    @Test("output order and values do not depend on the batch size")
+    @Test("output order and values do not depend on the batch size or concurrent batches")
     func batching() throws {
         let dir = try TemporaryDirectory.make()
         let model = try ModelFixtures.annotatedRGB(in: dir)
@@ -154,9 +154,10 @@ struct ClassifyTests {
         try ImageFixtures.write([], dir + "/img05b.png")
         let one = try NNInfer.run([model, dir, "--batch", "1", "--format", "json", "--quiet"])
         let four = try NNInfer.run([model, dir, "--batch", "4", "--threads", "1", "--format", "json", "--quiet"])
-        #expect(one.status == 1 && four.status == 1)
-        #expect(one.lines.count == 11 && four.lines.count == 11)
-        for (a, b) in zip(one.lines, four.lines) {
+        let jobs = try NNInfer.run([model, dir, "--batch", "2", "--jobs", "3", "--threads", "1", "--format", "json", "--quiet"])
+        #expect(one.status == 1 && four.status == 1 && jobs.status == 1)
+        #expect(one.lines.count == 11 && four.lines.count == 11 && jobs.lines.count == 11)
+        for (a, b) in Array(zip(one.lines, four.lines)) + Array(zip(one.lines, jobs.lines)) {
             let ta = try #require(try jsonObject(a)["top"] as? [[String: Any]])
             let tb = try #require(try jsonObject(b)["top"] as? [[String: Any]])
             #expect(try jsonObject(a)["file"] as? String == jsonObject(b)["file"] as? String)
