@@ -32,7 +32,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "A labels file, one label per line (overrides the model's labels).") var labels: String?
     @Option(help: "Images per inference batch.") var batch = 16
     @Option(help: "Worker threads of each inference run (default: all cores divided by --jobs).") var threads: Int?
-    @Option(help: "Batches run at the same time, each on its own --threads (default: 1).") var jobs = 1
+    @Option(help: "Batches run at the same time, each on its own --threads.") var jobs = 1
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = 50_000_000
     @Flag(help: "No summary line and no progress bar on standard error.") var quiet = false
     @Option(name: .customLong("dump-tensors"), help: ArgumentHelp("Also write each image's input tensor to DIR/NAME.npy.", visibility: .hidden))
