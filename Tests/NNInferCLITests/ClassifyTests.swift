@@ -7,6 +7,7 @@ struct ClassifyTests {
     @Test("every supported image kind is classified; text output in sorted order; summary on stderr")
     func everyKind() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
         let names = try ImageFixtures.writeGood(into: dir + "/images")
@@ -30,6 +31,7 @@ struct ClassifyTests {
     @Test("the model as first argument implies classify")
     func defaultCommand() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(try ImageFixtures.png(width: 30, height: 20, colorType: 2, depth: 8), dir + "/x.png")
         let implied = try NNInfer.run([model, dir + "/x.png", "--quiet"])
@@ -43,6 +45,7 @@ struct ClassifyTests {
     @Test("JSON lines parse: file, top-k best first with index, label and probability")
     func json() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let names = try ImageFixtures.writeGood(into: dir)
         let r = try NNInfer.run([model, dir, "--format", "json", "--top-k", "2", "--quiet"])
@@ -66,6 +69,7 @@ struct ClassifyTests {
     @Test("JSON labels are null without labels")
     func jsonWithoutLabels() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(8, 8), dir + "/a.pgm")
         let r = try NNInfer.run([model, dir + "/a.pgm", "--format", "json", "--top-k", "5", "--quiet"])
@@ -80,6 +84,7 @@ struct ClassifyTests {
     @Test("CSV has the documented header and one row per file and rank, quoted when needed")
     func csv() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(ImageEncoderShim.ppm(10, 10), dir + "/plain.ppm")
         try ImageFixtures.write(ImageEncoderShim.ppm(11, 9), dir + "/with,comma.ppm")
@@ -98,6 +103,7 @@ struct ClassifyTests {
     @Test("broken files are reported as `nninfer: PATH: reason`, the others still classified, exit 1")
     func brokenFiles() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         let images = dir + "/mix"
         try FileManager.default.createDirectory(atPath: images + "/nested/deeper", withIntermediateDirectories: true)
@@ -123,6 +129,7 @@ struct ClassifyTests {
     @Test("--max-pixels refuses larger images before decoding them")
     func maxPixels() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(20, 20), dir + "/big.pgm")
         try ImageFixtures.write(ImageEncoderShim.pgm(10, 10), dir + "/small.pgm")
@@ -135,6 +142,7 @@ struct ClassifyTests {
     @Test("- reads paths from standard input, in the order given")
     func stdinPaths() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         for name in ["b.pgm", "a.pgm", "c.pgm"] { try ImageFixtures.write(ImageEncoderShim.pgm(9, 7), dir + "/" + name) }
         let input = "\(dir)/c.pgm\n\n\(dir)/a.pgm\r\n\(dir)/missing.pgm\n\(dir)/b.pgm"
@@ -147,6 +155,7 @@ struct ClassifyTests {
     @Test("output order and values do not depend on the batch size or concurrent batches")
     func batching() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         for i in 0..<11 {
             try ImageFixtures.write(try ImageEncoderShim.png(14 + i, 12 + (i * 3) % 7, seed: i), dir + String(format: "/img%02d.png", i))
@@ -172,6 +181,7 @@ struct ClassifyTests {
     @Test("flags override the metadata; a bad flag or bad model exits 2")
     func flagsAndErrors() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(ImageEncoderShim.ppm(16, 16), dir + "/a.ppm")
         let labelsPath = dir + "/labels.txt"
@@ -201,6 +211,7 @@ struct ClassifyTests {
     @Test("--dump-tensors writes the preprocessed input of each image as .npy")
     func dumpTensors() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(12, 12), dir + "/a.pgm")
         let r = try NNInfer.run([model, dir + "/a.pgm", "--dump-tensors", dir + "/dump", "--quiet"])
@@ -215,6 +226,7 @@ struct ClassifyTests {
     @Test("softmax is applied to logits only: a model ending in Softmax prints the same probabilities")
     func softmaxOnce() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let logits = try ModelFixtures.plainGray(in: dir)
         let probabilities = try ModelFixtures.softmaxGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(12, 12, seed: 3), dir + "/a.pgm")
@@ -234,6 +246,7 @@ struct ClassifyTests {
           .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
     func progressBarOnTerminal() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         // Large images keep a debug build busy for more than the half second before the bar appears.
         let image = try ImageEncoderShim.png(640, 480)

@@ -82,6 +82,12 @@ enum TemporaryDirectory {
         try #require(made, "mkdtemp failed")
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
+
+    /// Deletes a directory made by `make` (set NNINFER_KEEP_TEST_FILES to keep it for a look).
+    static func remove(_ path: String) {
+        guard ProcessInfo.processInfo.environment["NNINFER_KEEP_TEST_FILES"] == nil, path.hasPrefix("/tmp/") else { return }
+        try? FileManager.default.removeItem(atPath: path)
+    }
 }
 
 /// Parses one line of JSON into a dictionary.
