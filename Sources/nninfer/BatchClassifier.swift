@@ -1,9 +1,12 @@
+import Dispatch
 import NNFormat
 import NNImage
 import NNRuntime
+import Synchronization
 
-/// Runs the model on one batch and turns each row of its first output into the top-k classes.
-struct BatchClassifier {
+/// Runs the model on batches and turns each row of its first output into the top-k classes.
+/// Several batches may run at once (`--jobs`): the session is safe to share between threads.
+struct BatchClassifier: Sendable {
     let session: InferenceSession
     let preprocessing: Preprocessing
     /// The model's `nninfer.output`: `logits`, `probabilities`, or nil (decide per row).
@@ -11,16 +14,11 @@ struct BatchClassifier {
     let labels: [String]?
     let topK: Int
     let model: String
-    private var pendingNote: String?
-    private var labelsChecked = false
 
-    init(session: InferenceSession, preprocessing: Preprocessing, output: String?, labels: [String]?, topK: Int, model: String) {
-        self.session = session
-        self.preprocessing = preprocessing
-        self.output = output
-        self.labels = labels
-        self.topK = topK
-        self.model = model
+    /// One batch's predictions (a list per image that decoded) and the classes per image.
+    struct Scored: Sendable {
+        var predictions: [[Prediction]]
+        var classes: Int
     }
 
     /// Classes per image when the first output's shape fixes them.
@@ -34,15 +32,21 @@ struct BatchClassifier {
         return product
     }
 
-    /// A note to print once (labels that do not match the classes), if one arose.
-    mutating func takeNote() -> String? {
-        defer { pendingNote = nil }
-        return pendingNote
+    /// Scores `batches` concurrently (one task each); results in the same order. Model errors exit with 2.
+    func classify(_ batches: [ImagePipeline.Batch]) throws -> [Scored] {
+        if batches.count == 1, let only = batches.first { return [try classify(only)] }
+        let results = Mutex<[Result<Scored, CLIError>]>(Array(repeating: .failure(CLIError(message: "not run")), count: batches.count))
+        DispatchQueue.concurrentPerform(iterations: batches.count) { i in
+            let r: Result<Scored, CLIError>
+            do { r = .success(try classify(batches[i])) } catch let e as CLIError { r = .failure(e) } catch { r = .failure(CLIError(message: "\(error)")) }
+            results.withLock { $0[i] = r }
+        }
+        return try results.withLock { $0 }.map { try $0.get() }
     }
 
-    /// The top-k predictions of each row of the batch; model errors exit with 2.
-    mutating func classify(_ batch: ImagePipeline.Batch) throws -> [[Prediction]] {
-        guard batch.rows > 0 else { return [] }
+    /// Scores one batch.
+    func classify(_ batch: ImagePipeline.Batch) throws -> Scored {
+        guard batch.rows > 0 else { return Scored(predictions: [], classes: 0) }
         let outputs: [Tensor]
         do {
             outputs = try session.run([Tensor(shape: preprocessing.shape(batch: batch.rows), floats: batch.tensor)])
@@ -53,18 +57,14 @@ struct BatchClassifier {
             throw CLIError(message: "\(model): the first output should be float scores of shape [N, classes]; got \(outputs.first.map { "\($0.elementType) \($0.shape)" } ?? "none")")
         }
         let classes = values.count / rowsOut
-        if !labelsChecked, let labels, labels.count != classes {
-            pendingNote = "\(labels.count) labels for \(classes) classes; classes without a label print only their index"
-        }
-        labelsChecked = true
-        return (0..<rowsOut).map { r in
-            let row = Array(values[(r * classes)..<((r + 1) * classes)])
+        let predictions = (0..<rowsOut).map { r in            let row = Array(values[(r * classes)..<((r + 1) * classes)])
             let applySoftmax = output == "logits" || (output == nil && !Scores.isDistribution(row))
             let probabilities = applySoftmax ? Scores.softmax(row) : row
             return Scores.top(probabilities, k: topK).map { best in
                 Prediction(index: best.index, label: labels.flatMap { best.index < $0.count ? $0[best.index] : nil }, probability: best.value)
             }
         }
+        return Scored(predictions: predictions, classes: classes)
     }
 }
 

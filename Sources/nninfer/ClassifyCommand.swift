@@ -20,7 +20,8 @@ struct ClassifyCommand: ParsableCommand {
             --format json: one object per line: {"file":PATH,"top":[{"index":I,"label":L|null,"probability":P},...]}, best first.
 
             Exit status: 0 all files classified, 1 some file failed (each reported as \
-            'nninfer: PATH: reason'), 2 usage or model error.
+            'nninfer: PATH: reason'; a missing PATH or a directory without images counts as one), \
+            2 usage or model error.
             """)
 
     @Argument(help: "The model file (.onnx).") var model: String
@@ -30,7 +31,8 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "text, json (one object per line) or csv.") var format: OutputFormat = .text
     @Option(help: "A labels file, one label per line (overrides the model's labels).") var labels: String?
     @Option(help: "Images per inference batch.") var batch = 16
-    @Option(help: "Worker threads for inference (default: all cores).") var threads: Int?
+    @Option(help: "Worker threads of each inference run (default: all cores divided by --jobs).") var threads: Int?
+    @Option(help: "Batches run at the same time, each on its own --threads.") var jobs = 1
     @Option(name: .customLong("max-pixels"), help: "Refuse images with more pixels than this.") var maxPixels = 50_000_000
     @Flag(help: "No summary line and no progress bar on standard error.") var quiet = false
     @Option(name: .customLong("dump-tensors"), help: ArgumentHelp("Also write each image's input tensor to DIR/NAME.npy.", visibility: .hidden))
@@ -42,10 +44,11 @@ struct ClassifyCommand: ParsableCommand {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1") }
         guard maxPixels >= 1 else { throw ValidationError("--max-pixels must be at least 1") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        guard jobs >= 1 else { throw ValidationError("--jobs must be at least 1") }
     }
 
     func run() throws {
-        let session = try loadSession(model, threads: threads)
+        let session = try loadSession(model, threads: threads ?? max(1, SessionOptions.coreCount / jobs))
         guard session.inputs.count == 1, let input = session.inputs.first, input.elementType == .float else {
             throw CLIError(message: "\(model): classify needs a model with one float image input; this one has \(session.inputs.map { "\($0.name) (\($0.elementType))" }.joined(separator: ", "))")
         }
@@ -58,8 +61,8 @@ struct ClassifyCommand: ParsableCommand {
 
         var collector = InputCollector()
         let items = collector.collect(paths)
-        let pipeline = ImagePipeline(items: items, preprocessing: resolved.preprocessing, batchSize: batch, pixelLimit: maxPixels)
-        var classifier = BatchClassifier(session: session, preprocessing: resolved.preprocessing, output: metadata.output, labels: labels, topK: topK, model: model)
+        let pipeline = ImagePipeline(items: items, preprocessing: resolved.preprocessing, batchSize: batch, pixelLimit: maxPixels, queueCapacity: jobs + 1)
+        let classifier = BatchClassifier(session: session, preprocessing: resolved.preprocessing, output: metadata.output, labels: labels, topK: topK, model: model)
         let writer = ResultWriter(format: format, classes: classifier.declaredClasses ?? labels?.count ?? 1000)
         let progress = ProgressReporter(total: items.count, enabled: !quiet)
         var dumper = dumpTensors.map { TensorDumper(directory: $0, shape: resolved.preprocessing.shape(batch: 1)) }
@@ -68,29 +71,39 @@ struct ClassifyCommand: ParsableCommand {
 
         pipeline.start()
         var done = 0, failed = 0
-        while let batch = pipeline.next() {
-            let results: [[Prediction]]
+        var labelsChecked = false
+        while true {
+            // Up to --jobs batches at once; results still come out in input order.
+            var group: [ImagePipeline.Batch] = []
+            while group.count < jobs, let next = pipeline.next() { group.append(next) }
+            guard !group.isEmpty else { break }
+            let scored: [BatchClassifier.Scored]
             do {
-                results = try classifier.classify(batch)
-                try dumper?.dump(batch, elementCount: resolved.preprocessing.elementCount)
+                scored = try classifier.classify(group)
+                for batch in group { try dumper?.dump(batch, elementCount: resolved.preprocessing.elementCount) }
             } catch {
                 pipeline.cancel()
                 progress.clear()
                 throw error
             }
-            for entry in batch.entries {
-                done += 1
-                if let row = entry.row {
-                    out.write(writer.render(file: entry.path, top: results[row]))
-                } else {
-                    failed += 1
-                    progress.clear()
-                    printError("\(entry.path): \(entry.failure ?? "failed")")
+            for (batch, result) in zip(group, scored) {
+                if !labelsChecked, result.classes > 0 {
+                    labelsChecked = true
+                    if let labels, labels.count != result.classes {
+                        progress.clear()
+                        printError("note: \(labels.count) labels for \(result.classes) classes; classes without a label print only their index")
+                    }
                 }
-            }
-            if let note = classifier.takeNote() {
-                progress.clear()
-                printError("note: " + note)
+                for entry in batch.entries {
+                    done += 1
+                    if let row = entry.row {
+                        out.write(writer.render(file: entry.path, top: result.predictions[row]))
+                    } else {
+                        failed += 1
+                        progress.clear()
+                        printError("\(entry.path): \(entry.failure ?? "failed")")
+                    }
+                }
             }
             out.flush()
             progress.update(done: done)

@@ -39,9 +39,9 @@ enum PreprocessingResolver {
         if metadata == nil, !flags.specifiesEverything {
             let dims = "[" + shape.map(\.description).joined(separator: ", ") + "]"
             notes.insert(
-                "\(model) has no preprocessing metadata (\(ModelMetadata.Key.preprocess)); assuming from its input shape \(dims) and the flags: "
+                "\(model) has no \(ModelMetadata.Key.preprocess) metadata; using its input shape \(dims) and the flags: "
                     + summary(stored)
-                    + " (flags such as --color, --size, --scale, --mean, --std override each piece; `nninfer annotate` stores them in the model)",
+                    + " (override with --color, --size, --resize, --scale, --mean, --std, --layout; store with `nninfer annotate`)",
                 at: 0)
         }
         return ResolvedPreprocessing(stored: stored, preprocessing: preprocessing, note: notes.isEmpty ? nil : notes.joined(separator: "; "))

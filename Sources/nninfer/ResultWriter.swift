@@ -12,7 +12,7 @@ enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
 }
 
 /// One class of a file's top-k.
-struct Prediction: Equatable {
+struct Prediction: Equatable, Sendable {
     var index: Int
     var label: String?
     var probability: Float

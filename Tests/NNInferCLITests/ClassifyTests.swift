@@ -7,6 +7,7 @@ struct ClassifyTests {
     @Test("every supported image kind is classified; text output in sorted order; summary on stderr")
     func everyKind() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try FileManager.default.createDirectory(atPath: dir + "/images", withIntermediateDirectories: true)
         let names = try ImageFixtures.writeGood(into: dir + "/images")
@@ -30,6 +31,7 @@ struct ClassifyTests {
     @Test("the model as first argument implies classify")
     func defaultCommand() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(try ImageFixtures.png(width: 30, height: 20, colorType: 2, depth: 8), dir + "/x.png")
         let implied = try NNInfer.run([model, dir + "/x.png", "--quiet"])
@@ -43,6 +45,7 @@ struct ClassifyTests {
     @Test("JSON lines parse: file, top-k best first with index, label and probability")
     func json() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let names = try ImageFixtures.writeGood(into: dir)
         let r = try NNInfer.run([model, dir, "--format", "json", "--top-k", "2", "--quiet"])
@@ -66,6 +69,7 @@ struct ClassifyTests {
     @Test("JSON labels are null without labels")
     func jsonWithoutLabels() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(8, 8), dir + "/a.pgm")
         let r = try NNInfer.run([model, dir + "/a.pgm", "--format", "json", "--top-k", "5", "--quiet"])
@@ -80,6 +84,7 @@ struct ClassifyTests {
     @Test("CSV has the documented header and one row per file and rank, quoted when needed")
     func csv() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(ImageEncoderShim.ppm(10, 10), dir + "/plain.ppm")
         try ImageFixtures.write(ImageEncoderShim.ppm(11, 9), dir + "/with,comma.ppm")
@@ -98,6 +103,7 @@ struct ClassifyTests {
     @Test("broken files are reported as `nninfer: PATH: reason`, the others still classified, exit 1")
     func brokenFiles() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         let images = dir + "/mix"
         try FileManager.default.createDirectory(atPath: images + "/nested/deeper", withIntermediateDirectories: true)
@@ -123,6 +129,7 @@ struct ClassifyTests {
     @Test("--max-pixels refuses larger images before decoding them")
     func maxPixels() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(20, 20), dir + "/big.pgm")
         try ImageFixtures.write(ImageEncoderShim.pgm(10, 10), dir + "/small.pgm")
@@ -135,6 +142,7 @@ struct ClassifyTests {
     @Test("- reads paths from standard input, in the order given")
     func stdinPaths() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         for name in ["b.pgm", "a.pgm", "c.pgm"] { try ImageFixtures.write(ImageEncoderShim.pgm(9, 7), dir + "/" + name) }
         let input = "\(dir)/c.pgm\n\n\(dir)/a.pgm\r\n\(dir)/missing.pgm\n\(dir)/b.pgm"
@@ -144,9 +152,10 @@ struct ClassifyTests {
         #expect(r.stderr.contains("nninfer: \(dir)/missing.pgm: no such file or directory"))
     }
 
-    @Test("output order and values do not depend on the batch size")
+    @Test("output order and values do not depend on the batch size or concurrent batches")
     func batching() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         for i in 0..<11 {
             try ImageFixtures.write(try ImageEncoderShim.png(14 + i, 12 + (i * 3) % 7, seed: i), dir + String(format: "/img%02d.png", i))
@@ -154,9 +163,10 @@ struct ClassifyTests {
         try ImageFixtures.write([], dir + "/img05b.png")
         let one = try NNInfer.run([model, dir, "--batch", "1", "--format", "json", "--quiet"])
         let four = try NNInfer.run([model, dir, "--batch", "4", "--threads", "1", "--format", "json", "--quiet"])
-        #expect(one.status == 1 && four.status == 1)
-        #expect(one.lines.count == 11 && four.lines.count == 11)
-        for (a, b) in zip(one.lines, four.lines) {
+        let jobs = try NNInfer.run([model, dir, "--batch", "2", "--jobs", "3", "--threads", "1", "--format", "json", "--quiet"])
+        #expect(one.status == 1 && four.status == 1 && jobs.status == 1)
+        #expect(one.lines.count == 11 && four.lines.count == 11 && jobs.lines.count == 11)
+        for (a, b) in Array(zip(one.lines, four.lines)) + Array(zip(one.lines, jobs.lines)) {
             let ta = try #require(try jsonObject(a)["top"] as? [[String: Any]])
             let tb = try #require(try jsonObject(b)["top"] as? [[String: Any]])
             #expect(try jsonObject(a)["file"] as? String == jsonObject(b)["file"] as? String)
@@ -171,6 +181,7 @@ struct ClassifyTests {
     @Test("flags override the metadata; a bad flag or bad model exits 2")
     func flagsAndErrors() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         try ImageFixtures.write(ImageEncoderShim.ppm(16, 16), dir + "/a.ppm")
         let labelsPath = dir + "/labels.txt"
@@ -200,6 +211,7 @@ struct ClassifyTests {
     @Test("--dump-tensors writes the preprocessed input of each image as .npy")
     func dumpTensors() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.pgm(12, 12), dir + "/a.pgm")
         let r = try NNInfer.run([model, dir + "/a.pgm", "--dump-tensors", dir + "/dump", "--quiet"])
@@ -209,5 +221,49 @@ struct ClassifyTests {
         let expected = ImageFixtures.pattern(width: 12, height: 12, channels: 1).map { Float($0) * (1.0 / 255.0) }
         let values = try #require(tensor.floats)
         #expect(zip(values, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "gray 12x12 at 12x12: pixel/255")
+    }
+
+    @Test("softmax is applied to logits only: a model ending in Softmax prints the same probabilities")
+    func softmaxOnce() throws {
+        let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
+        let logits = try ModelFixtures.plainGray(in: dir)
+        let probabilities = try ModelFixtures.softmaxGray(in: dir)
+        try ImageFixtures.write(ImageEncoderShim.pgm(12, 12, seed: 3), dir + "/a.pgm")
+        let a = try NNInfer.run([logits, dir + "/a.pgm", "--format", "json", "--quiet"])
+        let b = try NNInfer.run([probabilities, dir + "/a.pgm", "--format", "json", "--quiet"])
+        #expect(a.status == 0 && b.status == 0, "\(a.stderr) \(b.stderr)")
+        let ta = try #require(try jsonObject(a.stdout)["top"] as? [[String: Any]])
+        let tb = try #require(try jsonObject(b.stdout)["top"] as? [[String: Any]])
+        #expect(ta.map { $0["index"] as? Int } == tb.map { $0["index"] as? Int })
+        for (x, y) in zip(ta, tb) {
+            let px = (x["probability"] as? NSNumber)?.doubleValue ?? -1, py = (y["probability"] as? NSNumber)?.doubleValue ?? -2
+            #expect(abs(px - py) < 1e-5, "softmax(logits) \(px) vs the model's own softmax \(py)")
+        }
+    }
+
+    @Test("on a terminal, a progress bar is drawn on stderr and erased before the summary",
+          .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/script")))
+    func progressBarOnTerminal() throws {
+        let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
+        let model = try ModelFixtures.annotatedRGB(in: dir)
+        // Large images keep a debug build busy for more than the half second before the bar appears.
+        let image = try ImageEncoderShim.png(640, 480)
+        for i in 0..<60 { try ImageFixtures.write(image, dir + String(format: "/img%02d.png", i)) }
+        let binary = try #require(NNInfer.binary)
+        let command = "\(binary) \(model) \(dir) --format csv --batch 4 > \(dir)/out.csv"
+        let r = try NNInfer.runProcess("/usr/bin/script", ["-qec", command, "/dev/null"])
+        #expect(r.status == 0, "\(r.stdout)")
+        // The summary ends in "(S s)"; the bar only appears after half a second (a release build may be faster).
+        let seconds = r.stdout.split(separator: "(").last.flatMap { Double($0.split(separator: " ").first ?? "") } ?? 0
+        if seconds > 0.7 {
+            #expect(r.stdout.contains("\r\u{1B}[K["), "a bar redrawn in place: \(r.stdout.debugDescription)")
+            #expect(r.stdout.contains("/60"))
+            #expect(r.stdout.contains("\r\u{1B}[Knninfer: 60 files, 0 failed"), "erased before the summary")
+        }
+        #expect(r.stdout.contains("nninfer: 60 files, 0 failed"))
+        let csv = try String(contentsOfFile: dir + "/out.csv", encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 60 * 5, "stdout keeps only results")
     }
 }

@@ -6,6 +6,7 @@ struct InspectAnnotateBenchTests {
     @Test("inspect prints the model's facts and the session report")
     func inspectText() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let r = try NNInfer.run(["inspect", model])
         #expect(r.status == 0, "\(r.stderr)")
@@ -20,6 +21,7 @@ struct InspectAnnotateBenchTests {
     @Test("inspect --json has the documented keys")
     func inspectJSON() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let r = try NNInfer.run(["inspect", model, "--json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -48,6 +50,7 @@ struct InspectAnnotateBenchTests {
     @Test("inspect lists unsupported operators after the model's facts and exits 2")
     func inspectUnsupported() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.unsupported(in: dir)
         let r = try NNInfer.run(["inspect", model])
         #expect(r.status == 2)
@@ -58,9 +61,20 @@ struct InspectAnnotateBenchTests {
         #expect(unsupported.first?["op"] as? String == "Erf")
     }
 
+    @Test("inspect reports nodes that ask for training behaviour")
+    func inspectTrainingMode() throws {
+        let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
+        let r = try NNInfer.run(["inspect", try ModelFixtures.trainingModeBN(in: dir)])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("bn1: training_mode=1 asks for batch statistics"), "\(r.stdout)")
+        #expect(r.stdout.contains("Dropout") || r.stdout.contains("running statistics used"))
+    }
+
     @Test("annotate stores labels and preprocessing; classify then needs no flags")
     func annotateThenClassify() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         try ImageFixtures.write(ImageEncoderShim.ppm(30, 20), dir + "/a.ppm")
         let labels = dir + "/labels.txt"
@@ -96,6 +110,7 @@ struct InspectAnnotateBenchTests {
     @Test("annotate refuses a labels file that does not match the classes")
     func annotateLabelMismatch() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.plainGray(in: dir)
         let labels = dir + "/labels.txt"
         try Data("a\nb\n".utf8).write(to: URL(fileURLWithPath: labels))
@@ -108,6 +123,7 @@ struct InspectAnnotateBenchTests {
     @Test("bench --json prints the documented keys")
     func benchJSON() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let r = try NNInfer.run(["bench", model, "--batch", "2", "--threads", "1", "--warmup", "1", "--iterations", "3", "--json"])
         #expect(r.status == 0, "\(r.stderr)")
@@ -124,6 +140,7 @@ struct InspectAnnotateBenchTests {
     @Test("bench --per-op prints one row per plan step")
     func benchPerOp() throws {
         let dir = try TemporaryDirectory.make()
+        defer { TemporaryDirectory.remove(dir) }
         let model = try ModelFixtures.annotatedRGB(in: dir)
         let r = try NNInfer.run(["bench", model, "--iterations", "2", "--warmup", "0", "--per-op"])
         #expect(r.status == 0, "\(r.stderr)")

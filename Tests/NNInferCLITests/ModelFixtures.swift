@@ -18,7 +18,7 @@ enum ModelFixtures {
     }
 
     /// conv3x3-4, BN, ReLU, maxpool2, flatten, fc5 on a `channels`×`size`×`size` input.
-    static func network(channels: Int, size: Int = 12, metadata: ModelMetadata? = nil, seed: UInt64 = 7) throws -> Model {
+    static func network(channels: Int, size: Int = 12, metadata: ModelMetadata? = nil, seed: UInt64 = 7, softmax: Bool = false) throws -> Model {
         var w = Weights(state: seed)
         var net = NetworkBuilder(name: "tiny", channels: channels, height: size, width: size)
         try net.conv2d(outChannels: 4, kernel: 3, padding: 1, weight: w.next(4 * channels * 9), bias: w.next(4))
@@ -28,6 +28,7 @@ enum ModelFixtures {
         net.flatten()
         let features = 4 * (size / 2) * (size / 2)
         try net.linear(outFeatures: 5, weight: w.next(5 * features).map { $0 * 8 }, bias: w.next(5))
+        if softmax { net.softmax() }
         return try net.build(metadata: metadata)
     }
 
@@ -59,5 +60,20 @@ enum ModelFixtures {
         let index = try #require(model.graph.nodes.firstIndex { $0.opType == "Relu" })
         model.graph.nodes[index].opType = "Erf"
         return try write(model, to: directory, name: "erf.onnx")
+    }
+
+    /// The gray model ending in Softmax (metadata `output: probabilities`, set by NetworkBuilder).
+    static func softmaxGray(in directory: String) throws -> String {
+        var model = try network(channels: 1, softmax: true)
+        model.metadata.removeAll { $0.key == ModelMetadata.Key.preprocess }
+        return try write(model, to: directory, name: "softmax.onnx")
+    }
+
+    /// The gray model with its BatchNormalization asking for training behaviour (training_mode=1).
+    static func trainingModeBN(in directory: String) throws -> String {
+        var model = try network(channels: 1)
+        let index = try #require(model.graph.nodes.firstIndex { $0.opType == "BatchNormalization" })
+        model.graph.nodes[index].attributes["training_mode"] = .int(1)
+        return try write(model, to: directory, name: "training_bn.onnx")
     }
 }

@@ -39,6 +39,11 @@ enum NNInfer {
     /// that large outputs cannot dead-lock on a full pipe.
     static func run(_ arguments: [String], stdin: String? = nil, in directory: String? = nil) throws -> ProcessResult {
         let binary = try #require(binary, "the nninfer binary was not found next to the test bundle; run `swift build` first")
+        return try runProcess(binary, arguments, stdin: stdin, in: directory)
+    }
+
+    /// Runs any executable the same way.
+    static func runProcess(_ executable: String, _ arguments: [String], stdin: String? = nil, in directory: String? = nil) throws -> ProcessResult {
         let scratch = try TemporaryDirectory.make(prefix: "nninfer-run")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let outPath = scratch + "/stdout", errPath = scratch + "/stderr", inPath = scratch + "/stdin"
@@ -46,7 +51,7 @@ enum NNInfer {
             try #require(FileManager.default.createFile(atPath: path, contents: contents), "cannot create \(path)")
         }
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
         let outHandle = try #require(FileHandle(forWritingAtPath: outPath))
@@ -76,6 +81,12 @@ enum TemporaryDirectory {
         }
         try #require(made, "mkdtemp failed")
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    /// Deletes a directory made by `make` (set NNINFER_KEEP_TEST_FILES to keep it for a look).
+    static func remove(_ path: String) {
+        guard ProcessInfo.processInfo.environment["NNINFER_KEEP_TEST_FILES"] == nil, path.hasPrefix("/tmp/") else { return }
+        try? FileManager.default.removeItem(atPath: path)
     }
 }
 
