@@ -1,4 +1,6 @@
-// nnk_softmax.c — Softmax / LogSoftmax over the last axis: y = exp(x - max) / sum, or x - max - log(sum).
+// nnk_softmax.c — Softmax / LogSoftmax over the last axis: y = exp(x - max) / sum, or (x - max) - log(sum).
+// LogSoftmax subtracts the max first: max + log(sum) rounded at the magnitude of x (say 1e4)
+// would lose the small differences that are the result.
 #include <math.h>
 #include "nnk_avx2_math.h"
 #include "nnk_internal.h"
@@ -13,8 +15,8 @@ void nnk_softmax_row__ref(int64_t cols, const float *in, float *out, int32_t log
         sum += e;
     }
     if (log) {
-        const float lse = mx + logf(sum);
-        for (int64_t j = 0; j < cols; j++) out[j] = in[j] - lse;
+        const float ls = logf(sum);
+        for (int64_t j = 0; j < cols; j++) out[j] = (in[j] - mx) - ls;
     } else {
         const float inv = 1.0f / sum;
         for (int64_t j = 0; j < cols; j++) out[j] *= inv;
@@ -47,10 +49,10 @@ void nnk_softmax_row__avx2_fma(int64_t cols, const float *in, float *out, int32_
     _mm256_storeu_ps(lanes, vsum);
     float sum = 0.0f;
     for (int i = 0; i < 8; i++) sum += lanes[i];
-    const __m256 k = log ? _mm256_set1_ps(mx + logf(sum)) : _mm256_set1_ps(1.0f / sum);
+    const __m256 k = log ? _mm256_set1_ps(logf(sum)) : _mm256_set1_ps(1.0f / sum);
     for (int64_t j = 0; j < cols; j += 8) {
         const __m256i m = j + 8 <= cols ? all : nnk_v_tail_mask(cols - j);
-        const __m256 y = log ? _mm256_sub_ps(_mm256_maskload_ps(in + j, m), k)
+        const __m256 y = log ? _mm256_sub_ps(_mm256_sub_ps(_mm256_maskload_ps(in + j, m), vmx), k)
                              : _mm256_mul_ps(_mm256_maskload_ps(out + j, m), k);
         _mm256_maskstore_ps(out + j, m, y);
     }
