@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "NNImage", targets: ["NNImage"]),
         .library(name: "NNTrain", targets: ["NNTrain"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
+        // The C API (Sources/CNNInferAPI/include/nninfer.h) as a shared library: libnninfer_c.so.
+        .library(name: "nninfer_c", type: .dynamic, targets: ["NNInferC"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
     ],
     dependencies: [
@@ -38,6 +40,10 @@ let package = Package(
         .target(name: "CKernels", cSettings: releaseNDEBUG, linkerSettings: [.linkedLibrary("m")]),
         // The inference runtime.
         .target(name: "NNRuntime", dependencies: ["NNFormat", "CKernels"]),
+
+        // The C API: the header nninfer.h (plus the thread-local error in C), implemented in Swift.
+        .target(name: "CNNInferAPI"),
+        .target(name: "NNInferC", dependencies: ["CNNInferAPI", "NNRuntime", "NNFormat"]),
 
         // Image decoding (libpng, libjpeg through a setjmp-safe C shim, PNM) and preprocessing.
         .target(
@@ -69,6 +75,7 @@ let package = Package(
         .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
         .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
         .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat"]),
+        .testTarget(name: "NNInferCAPITests", dependencies: ["NNInferC", "CNNInferAPI", "NNRuntime", "NNFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )
