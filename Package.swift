@@ -75,7 +75,8 @@ let package = Package(
         .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
         .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
         .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat"]),
-        .testTarget(name: "NNInferCAPITests", dependencies: ["NNInferC", "CNNInferAPI", "NNRuntime", "NNFormat"]),
+        // The Swift and C embedding APIs: concurrency, caller buffers, every C error path.
+        .testTarget(name: "NNInferEmbeddingTests", dependencies: ["NNInferC", "CNNInferAPI", "NNRuntime", "NNFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )
