@@ -18,7 +18,7 @@ extension InferenceSession {
     }
 
     /// Runs the model on inputs in graph-input order on a background thread; outputs come in
-    /// graph-output order. See ``runInBackground(_:priority:)-(Dictionary<String,Tensor>,_)``.
+    /// graph-output order. See ``runInBackground(_:priority:)->[String:Tensor]``.
     public func runInBackground(
         _ feeds: [Tensor], priority: DispatchQoS.QoSClass = .userInitiated
     ) async throws(RuntimeError) -> [Tensor] {

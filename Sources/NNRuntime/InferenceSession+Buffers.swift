@@ -47,7 +47,7 @@ extension InferenceSession {
     /// ```swift
     /// let best = try pixels.withUnsafeBytes { bytes in
     ///     try session.run(inputs: [.init(shape: [1, 3, 224, 224], bytes: bytes)]) { outputs in
-    ///         outputs[0].floats.map { $0.indices.max(by: { a, b in $0[a] < $0[b] }) }
+    ///         outputs[0].floats.flatMap { scores in scores.indices.max { scores[$0] < scores[$1] } }
     ///     }
     /// }
     /// ```
@@ -104,7 +104,7 @@ extension InferenceSession {
     ///
     /// ```swift
     /// var logits = [Float](repeating: 0, count: 10)
-    /// try pixels.withUnsafeBytes { input in
+    /// let shapes = try pixels.withUnsafeBytes { input in
     ///     try logits.withUnsafeMutableBytes { output in
     ///         try session.run(inputs: ["input": .init(shape: [1, 1, 28, 28], bytes: input)],
     ///                         outputs: ["logits": output])
