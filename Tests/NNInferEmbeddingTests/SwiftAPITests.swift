@@ -255,3 +255,59 @@ import Testing
         #expect(Tensor(shape: [3], floats: [1, 3, 2]).topK(1).first?.index == 1)
     }
 }
+
+/// The code of the Getting Started article, compiled and run on the test classifier.
+@Suite struct DocumentationExamples {
+    @Test func gettingStarted() async throws {
+        let session = try InferenceSession(model: try Models.classifier(), options: SessionOptions(threads: 4))
+        for input in session.inputs { _ = (input.name, input.elementType, input.shape) }
+        let logitsName = session.outputs[0].name
+        let pixels = Models.image(0)
+        let image = Tensor(shape: [1, 3, 8, 8], floats: pixels)
+        let outputs = try session.run(["input": image])
+
+        var caught = ""
+        do throws(RuntimeError) {
+            _ = try session.run(["image": image])
+        } catch .invalidInput(let name, let detail) {
+            caught = "bad input \(name): \(detail)"
+        } catch {
+            caught = "\(error)"
+        }
+        #expect(caught.hasPrefix("bad input image"))
+
+        let background = try await session.runInBackground(["input": image])
+        #expect(background == outputs)
+
+        let labels = try ModelMetadata(from: session.model).labels ?? []
+        var printed: [String] = []
+        if let logits = outputs[logitsName] {
+            for (index, score) in logits.topK(5) {
+                printed.append("\(index < labels.count ? labels[index] : "class \(index)") \(score)")
+            }
+        }
+        #expect(printed.count == 5)
+
+        var logits = [Float](repeating: 0, count: 10)
+        let shapes = try pixels.withUnsafeBytes { input in
+            try logits.withUnsafeMutableBytes { output in
+                try session.run(inputs: ["input": .init(shape: [1, 3, 8, 8], bytes: input)],
+                                outputs: ["logits": output])
+            }
+        }
+        #expect(logits == outputs["logits"]?.floats)
+        #expect(shapes == ["logits": [1, 10]])
+
+        let best = try pixels.withUnsafeBytes { input in
+            try session.run(inputs: [.init(shape: [1, 3, 8, 8], bytes: input)]) { outputs in
+                outputs[0].floats.flatMap { scores in scores.indices.max { scores[$0] < scores[$1] } }
+            }
+        }
+        #expect(best == outputs["logits"]?.topK(1).first?.index)
+
+        let report = session.report
+        #expect(report.evalSemantics.isEmpty)
+        #expect(report.rewrites.contains { $0.pass == "FoldChannelAffineIntoProducer" })
+        #expect(report.rewrites.contains { $0.pass == "RemoveDropout" })
+    }
+}

@@ -3,6 +3,7 @@
 //   swift-classify                     build the tiny example model in memory and classify the example input
 //   swift-classify MODEL.onnx          classify the example input with a model file (input [1, 3, 8, 8])
 //   swift-classify --write-model PATH  write the tiny example model to PATH (for the C and Python examples)
+//   swift-classify --report [MODEL]    also print what the compiler did (eval semantics, rewrites, steps)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,7 +16,9 @@ func fail(_ message: String) -> Never {
     exit(1)
 }
 
-let arguments = Array(CommandLine.arguments.dropFirst())
+var arguments = Array(CommandLine.arguments.dropFirst())
+let showReport = arguments.first == "--report"
+if showReport { arguments.removeFirst() }
 do {
     if arguments.first == "--write-model" {
         guard arguments.count == 2 else { fail("usage: swift-classify --write-model PATH") }
@@ -57,6 +60,14 @@ do {
     }
     guard let best = logits.topK(1).first else { fail("empty output") }
     print("top class: \(best.index) \(best.index < labels.count ? labels[best.index] : "?")")
+
+    if showReport {
+        let report = session.report
+        print("eval semantics: \(report.evalSemantics.isEmpty ? "nothing to change" : report.evalSemantics.joined(separator: "; "))")
+        for rewrite in report.rewrites { print("rewrite: \(rewrite)") }
+        for step in report.steps { print("step: \(step)") }
+        print("FLOPs per run: \(session.flopsPerRun)")
+    }
 } catch let error as RuntimeError {
     fail(error.description)
 } catch let error as FormatError {
