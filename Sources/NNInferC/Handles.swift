@@ -4,6 +4,7 @@ import Glibc
 import CNNInferAPI
 import NNFormat
 import NNRuntime
+import Synchronization
 
 /// A NUL-terminated UTF-8 copy of a Swift string, freed with the object.
 final class CString: @unchecked Sendable {
@@ -56,11 +57,37 @@ final class SessionHandle: Sendable {
     /// The model's metadata values as C strings, by key (the first entry wins for a repeated key, as in `Model`).
     let metadata: [String: CString]
 
+    /// Whether runs may take the direct path (a zero-copy run straight into the destination, with
+    /// the output shapes and types known from an earlier run): every input is float32 with a
+    /// declared rank, so outputs depend on the input shapes only, never on input values.
+    let direct: Bool
+    /// The outputs (shapes, element types) of the most recent input shapes (direct path only).
+    private let lastOutputs = Mutex<(inputs: [[Int]], shapes: [[Int]], types: [ElementType])?>(nil)
+
     init(_ session: InferenceSession) {
         self.session = session
         inputs = session.inputs.map(CIODescription.init)
         outputs = session.outputs.map(CIODescription.init)
         metadata = Dictionary(session.model.metadata.map { ($0.key, CString($0.value)) }, uniquingKeysWith: { first, _ in first })
+        direct = session.inputs.allSatisfy { $0.elementType == .float && !$0.shape.isEmpty }
+    }
+
+    /// The output shapes and types a run on these input shapes produced last time, if it was the
+    /// most recent input shape seen.
+    func knownOutputs(for buffers: [InferenceSession.InputBuffer]) -> (shapes: [[Int]], types: [ElementType])? {
+        guard direct else { return nil }
+        return lastOutputs.withLock { last in
+            guard let last, last.inputs.count == buffers.count else { return nil }
+            for (shape, buffer) in zip(last.inputs, buffers) where shape != buffer.shape { return nil }
+            return (last.shapes, last.types)
+        }
+    }
+
+    /// Remembers what a run on these inputs produced, for ``knownOutputs(for:)``.
+    func remember(_ buffers: [InferenceSession.InputBuffer], _ views: [InferenceSession.OutputView]) {
+        guard direct else { return }
+        let entry = (buffers.map(\.shape), views.map(\.shape), views.map(\.elementType))
+        lastOutputs.withLock { $0 = entry }
     }
 
     var opaque: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
@@ -86,31 +113,40 @@ final class COutputSlot {
     var type: nninfer_element_type = nninfer_element_type(NNINFER_FLOAT32)
     var name: UnsafePointer<CChar>?
 
-    /// Copies one output in, growing the memory when needed; `false` when out of memory.
-    func store(_ view: InferenceSession.OutputView, name: UnsafePointer<CChar>) -> Bool {
-        if view.bytes.count > dataCapacity || data == nil {
+    /// Makes room for an output of `shape` and records its description; `nil` when out of memory,
+    /// else the memory to write its `byteSize` bytes into.
+    func reserve(shape newShape: [Int], type elementType: ElementType, name: UnsafePointer<CChar>) -> UnsafeMutableRawBufferPointer? {
+        let elementCount = newShape.reduce(1, *)
+        let bytes = elementCount * (elementType == .int64 ? 8 : 4)
+        if bytes > dataCapacity || data == nil {
             free(data)
             data = nil
             dataCapacity = 0
             var p: UnsafeMutableRawPointer?
-            guard posix_memalign(&p, 64, max(view.bytes.count, 64)) == 0, let p else { return false }
+            guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else { return nil }
             data = p
-            dataCapacity = max(view.bytes.count, 64)
+            dataCapacity = max(bytes, 64)
         }
-        if view.shape.count > shapeCapacity || shape == nil {
+        if newShape.count > shapeCapacity || shape == nil {
             shape?.deallocate()
-            shapeCapacity = max(view.shape.count, 4)
+            shapeCapacity = max(newShape.count, 4)
             shape = .allocate(capacity: shapeCapacity)
         }
-        if let data, let from = view.bytes.baseAddress, view.bytes.count > 0 {
-            data.copyMemory(from: from, byteCount: view.bytes.count)
-        }
-        if let shape { for (i, d) in view.shape.enumerated() { shape[i] = Int64(d) } }
-        rank = view.shape.count
-        count = view.count
-        byteSize = view.bytes.count
-        type = view.elementType.rawValue
+        if let shape { for (i, d) in newShape.enumerated() { shape[i] = Int64(d) } }
+        rank = newShape.count
+        count = elementCount
+        byteSize = bytes
+        type = elementType.rawValue
         self.name = name
+        return UnsafeMutableRawBufferPointer(start: data, count: bytes)
+    }
+
+    /// Copies one output in, growing the memory when needed; `false` when out of memory.
+    func store(_ view: InferenceSession.OutputView, name: UnsafePointer<CChar>) -> Bool {
+        guard let to = reserve(shape: view.shape, type: view.elementType, name: name) else { return false }
+        if let dst = to.baseAddress, let from = view.bytes.baseAddress, view.bytes.count > 0 {
+            dst.copyMemory(from: from, byteCount: view.bytes.count)
+        }
         return true
     }
 

@@ -173,6 +173,10 @@ extension InferenceSession {
             guard !overflow else { throw .invalidInput(name: info.name, detail: "shape \(buffer.shape) has too many elements") }
             count = product
         }
+        // Empty float tensors (a zero batch) would reach kernels that divide by their sizes.
+        guard count > 0 || buffer.elementType == .int64 else {
+            throw .invalidInput(name: info.name, detail: "shape \(buffer.shape) is empty; float inputs need at least one element")
+        }
         let size = buffer.elementType == .float ? 4 : 8
         let (needed, overflow) = count.multipliedReportingOverflow(by: size)
         guard !overflow, buffer.bytes.count >= needed else {

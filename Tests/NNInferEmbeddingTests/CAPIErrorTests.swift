@@ -157,6 +157,14 @@ import Testing
         withExtendedLifetime((image, wrong, negative, huge, big)) {}
     }
 
+    @Test func emptyFloatInputsAreRefused() throws {
+        // A zero batch is an error, not a division by zero in a kernel.
+        let result = try CResult()
+        expectFailure(S.invalidInput, "is empty") {
+            withTensors([("input", [0, 3, 8, 8], [])]) { nninfer_session_run(session.pointer, $0, 1, result.pointer) }
+        }
+    }
+
     @Test func shapeErrorsAtPlanTime() throws {
         let reshape = try CSession(Models.int64Input())
         let x = ArrayBox<Float>([1, 2, 3, 4, 5, 6])

@@ -218,7 +218,7 @@ import Testing
         // Hostile buffer shapes are errors, not traps.
         let bytes = [Float](repeating: 0, count: 4)
         bytes.withUnsafeBytes { raw in
-            for shape in [[-1, 3, 8, 8], [Int.max, 3, 8, 8], [1 << 40, 3, 1 << 30, 8]] {
+            for shape in [[-1, 3, 8, 8], [Int.max, 3, 8, 8], [1 << 40, 3, 1 << 30, 8], [0, 3, 8, 8]] {
                 #expect(throws: RuntimeError.self) {
                     try session.run(inputs: [.init(shape: shape, bytes: raw)]) { _ in () }
                 }

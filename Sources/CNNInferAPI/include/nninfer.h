@@ -180,7 +180,8 @@ typedef struct nninfer_tensor {
     nninfer_element_type type;
     /* The number of dimensions; must equal the input's declared rank. */
     size_t rank;
-    /* `rank` non-negative dimensions (the actual sizes; no -1). May be NULL when rank is 0. */
+    /* `rank` non-negative dimensions (the actual sizes; no -1). May be NULL when rank is 0.
+       A float input must have at least one element (a zero batch is refused). */
     const int64_t *shape;
     /* The values, row-major, `byte_size` bytes, suitably aligned for the type. Read in place,
        never written. May be NULL only when byte_size is 0. */
