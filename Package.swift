@@ -12,10 +12,14 @@ let package = Package(
         .library(name: "NNImage", targets: ["NNImage"]),
         .library(name: "NNTrain", targets: ["NNTrain"]),
         .executable(name: "nninfer", targets: ["nninfer"]),
+        // The C API (Sources/CNNInferAPI/include/nninfer.h) as a shared library: libnninfer_c.so.
+        .library(name: "nninfer_c", type: .dynamic, targets: ["NNInferC"]),
         .executable(name: "nntrain", targets: ["nntrain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // `swift package generate-documentation` (tools/docs); a plugin, not linked into anything.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         // System libraries, found through pkg-config (Debian packages named in `providers`).
@@ -38,6 +42,10 @@ let package = Package(
         .target(name: "CKernels", cSettings: releaseNDEBUG, linkerSettings: [.linkedLibrary("m")]),
         // The inference runtime.
         .target(name: "NNRuntime", dependencies: ["NNFormat", "CKernels"]),
+
+        // The C API: the header nninfer.h (plus the thread-local error in C), implemented in Swift.
+        .target(name: "CNNInferAPI"),
+        .target(name: "NNInferC", dependencies: ["CNNInferAPI", "NNRuntime", "NNFormat"]),
 
         // Image decoding (libpng, libjpeg through a setjmp-safe C shim, PNM) and preprocessing.
         .target(
@@ -71,6 +79,8 @@ let package = Package(
         // End-to-end tests of the built `nninfer` binary (fixtures written with NNFormat and NNImage;
         // CImageCodecs for the PNG flavours and CMYK JPEG that NNImage's encoders do not write).
         .testTarget(name: "NNInferCLITests", dependencies: ["NNFormat", "NNImage", "CImageCodecs"]),
+        // The Swift and C embedding APIs: concurrency, caller buffers, every C error path.
+        .testTarget(name: "NNInferEmbeddingTests", dependencies: ["NNInferC", "CNNInferAPI", "NNRuntime", "NNFormat"]),
     ],
     swiftLanguageModes: [.v6]
 )

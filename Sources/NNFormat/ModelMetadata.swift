@@ -6,6 +6,7 @@ public struct InputPreprocessing: Sendable, Equatable, Codable {
     public var color: String
     /// The model's input width and height in pixels.
     public var width: Int
+    /// The model's input height in pixels.
     public var height: Int
     /// `stretch` (resize to exactly width×height), `shorter_side_crop` (resize the shorter side to
     /// `resize_shorter`, then center-crop), `center_crop` (crop only) or `none` (sizes must match).
@@ -49,10 +50,15 @@ public struct ModelMetadata: Sendable, Equatable {
 
     /// The keys, all prefixed `nninfer.`.
     public enum Key {
+        /// The version of the conventions a file follows (`"1"`).
         public static let version = "nninfer.metadata_version"
+        /// The class labels: a JSON array of strings, index order.
         public static let labels = "nninfer.labels"
+        /// The input preprocessing: a JSON object (``InputPreprocessing``).
         public static let preprocess = "nninfer.preprocess"
+        /// What the first output holds: `logits` or `probabilities`.
         public static let output = "nninfer.output"
+        /// How the model was trained: a JSON object of strings.
         public static let training = "nninfer.training"
     }
 

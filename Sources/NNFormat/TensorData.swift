@@ -3,12 +3,17 @@
 /// `float`, `int64`, `int32` and `double` tensors keep typed arrays; every other fixed-size type
 /// keeps its little-endian bytes (`raw`), and string tensors keep their byte strings.
 public enum TensorStorage: Sendable, Equatable {
+    /// float32 values.
     case float([Float])
+    /// int64 values.
     case int64([Int64])
+    /// int32 values.
     case int32([Int32])
+    /// float64 values.
     case double([Double])
     /// Little-endian element bytes for the types without a typed case (uint8, bool, float16, ...).
     case raw([UInt8])
+    /// The byte strings of a string tensor, one per element.
     case strings([[UInt8]])
 
     /// The number of elements stored.

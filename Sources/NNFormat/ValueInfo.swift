@@ -1,7 +1,10 @@
 /// One dimension of a declared shape: a number, a symbolic name, or unknown.
 public enum Dimension: Sendable, Hashable, CustomStringConvertible {
+    /// A fixed size.
     case value(Int)
+    /// A named size chosen at run time (`N` for the batch); any size is accepted.
     case symbol(String)
+    /// A size the file does not state; any size is accepted.
     case unknown
 
     /// `3`, `N` or `?`.

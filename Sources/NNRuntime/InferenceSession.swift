@@ -14,7 +14,9 @@ import Synchronization
 public final class InferenceSession: Sendable {
     /// A graph input or output: name, element type and declared shape.
     public struct IOInfo: Sendable, Equatable {
+        /// The value's name in the graph.
         public var name: String
+        /// The declared element type (`.float` unless the model says otherwise).
         public var elementType: ElementType
         /// Declared dimensions; `.symbol`/`.unknown` ones (the batch) take any size.
         public var shape: [Dimension]
@@ -206,10 +208,14 @@ private var emptyInput: UnsafeRawPointer { UnsafeRawPointer(bitPattern: 64)! }
 extension InferenceSession {
     /// A caller-owned input: element type, shape and the bytes (row-major, read in place).
     public struct InputBuffer {
+        /// The element type: `.float` or `.int64`, matching the input's declaration.
         public var elementType: ElementType
+        /// The actual dimensions (no symbolic ones), outermost first.
         public var shape: [Int]
+        /// The values, row-major; read in place during the run, never written. At least the shape's bytes.
         public var bytes: UnsafeRawBufferPointer
 
+        /// Describes caller memory holding an input; the memory must stay valid for the run.
         public init(elementType: ElementType = .float, shape: [Int], bytes: UnsafeRawBufferPointer) {
             self.elementType = elementType
             self.shape = shape
@@ -218,8 +224,9 @@ extension InferenceSession {
     }
 
     /// Runs on caller-owned buffers without copying the inputs; each output is written into the
-    /// caller's buffer of the same index, which must hold at least the output's bytes. Returns
-    /// the output shapes through `outputShape(at:)` of the plan in use.
+    /// caller's buffer of the same index, which must hold at least the output's bytes. The
+    /// output shapes come from ``outputShapes(forInputShapes:)``; ``run(inputs:readingOutputs:)``
+    /// lends the outputs with their shapes instead of copying them.
     ///
     /// After the first run at a shape this path allocates nothing on the heap when the session
     /// runs on one thread and the inputs are float32.

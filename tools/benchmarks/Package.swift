@@ -11,6 +11,11 @@ let package = Package(
             name: "bench-format",
             dependencies: [.product(name: "NNFormat", package: "nninfer")],
             path: "Sources/bench-format"),
+        // Per-call overhead of the Swift API on a tiny model (run through tools/bench-api-overhead).
+        .executableTarget(
+            name: "bench-api-overhead",
+            dependencies: [.product(name: "NNRuntime", package: "nninfer"), .product(name: "NNFormat", package: "nninfer")],
+            path: "Sources/bench-api-overhead"),
     ],
     swiftLanguageModes: [.v6]
 )

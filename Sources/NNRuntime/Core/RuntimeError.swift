@@ -18,16 +18,23 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// One unsupported node.
     public struct UnsupportedNode: Sendable, Equatable, CustomStringConvertible {
+        /// The node's name (or a description when it has none).
         public var node: String
+        /// The operator type, e.g. `NonMaxSuppression`.
         public var opType: String
+        /// The operator set domain; empty for the default ONNX domain.
         public var domain: String
+        /// The opset version the model imports for that domain.
         public var opset: Int64
+        /// Why it is unsupported (unknown operator, attribute value, element type, ...).
         public var reason: String
+        /// One line: the node, the operator with its domain and opset, and the reason.
         public var description: String {
             "node '\(node)': \(domain.isEmpty ? "" : domain + ".")\(opType) (opset \(opset)): \(reason)"
         }
     }
 
+    /// A message a person can act on, naming the node, input or limit concerned.
     public var description: String {
         switch self {
         case .format(let e): return e.description

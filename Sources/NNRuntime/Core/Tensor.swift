@@ -4,7 +4,9 @@ import NNFormat
 public struct Tensor: Sendable, Equatable {
     /// The values.
     public enum Values: Sendable, Equatable {
+        /// float32 values.
         case float([Float])
+        /// int64 values (shapes, indices).
         case int64([Int64])
     }
 

@@ -10,6 +10,7 @@ public struct SessionReport: Sendable, Equatable {
         /// differences of a few ulps are expected).
         public var bitExact: Bool
 
+        /// One line: the pass, the detail, and whether it reassociates.
         public var description: String { "\(pass): \(detail)\(bitExact ? "" : " (reassociating)")" }
     }
 
@@ -22,6 +23,7 @@ public struct SessionReport: Sendable, Equatable {
     /// The executed steps after optimization: node name, op type and any fusion carried.
     public var steps: [String]
 
+    /// Creates a report (the runtime builds these; tests and tools may too).
     public init(evalSemantics: [String] = [], rewrites: [Rewrite] = [], foldedNodes: [String] = [], steps: [String] = []) {
         self.evalSemantics = evalSemantics
         self.rewrites = rewrites
