@@ -135,3 +135,11 @@ let isOptimizedBuild = false
 #else
 let isOptimizedBuild = true
 #endif
+
+@Test func anEmptyBatchGivesEmptyOutputs() throws {
+    let session = try InferenceSession(model: try Nets.randomChain(seed: 3), options: SessionOptions(threads: 2))
+    let x = Tensor(shape: [0] + session.inputs[0].shape.dropFirst().map { d -> Int in if case .value(let v) = d { return v } else { return 1 } }, floats: [])
+    let y = try session.run([x])
+    #expect(y[0].shape.first == 0)
+    #expect(y[0].floats?.isEmpty == true)
+}

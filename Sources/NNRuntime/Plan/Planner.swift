@@ -143,7 +143,10 @@ struct Planner {
         for node in graph.nodes {
             let inputs = node.inputs.map { $0.map(operand) }
             let outputs = node.outputs.compactMap { $0 }.map(operand)
-            let kernel = node.op.isView ? NoKernel() : try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: outputs, threads: options.threads))
+            // Nothing to compute when every output is empty (a batch of 0, a zero-size dim).
+            let empty = !outputs.isEmpty && outputs.allSatisfy { $0.count == 0 }
+            let kernel = node.op.isView || empty
+                ? NoKernel() : try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: outputs, threads: options.threads))
             if let w = kernel as? any WorkspaceKernel { workspace = max(workspace, w.workspaceFloatsPerTask) }
             let facts = inputs.map { $0.map { InputFact(type: $0.type, shape: $0.shape, constant: $0.constant) } }
             let flops = node.op.flops(facts, outputs.map { OutputFact(type: $0.type, shape: $0.shape) })
