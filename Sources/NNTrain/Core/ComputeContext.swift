@@ -1,0 +1,89 @@
+import CKernels
+import Dispatch
+
+/// Threads and scratch memory for the hot loops of training: GEMMs through the runtime's packed
+/// `nnk_sgemm` and per-sample work split over a fixed number of threads.
+///
+/// Results depend only on the inputs and the thread count: GEMM output is bit-identical for any
+/// task split, and every reduction runs in a fixed order.
+public final class ComputeContext: @unchecked Sendable {
+    /// Worker threads used by one forward or backward pass.
+    public let threads: Int
+    private var workspace: UnsafeMutablePointer<Float>?
+    private var workspaceFloats = 0
+
+    /// Creates a context using `threads` threads (at least 1).
+    public init(threads: Int) {
+        self.threads = max(1, threads)
+    }
+
+    deinit { workspace?.deallocate() }
+
+    /// Runs `body(i)` for every `i` in `0..<count`, the iterations spread over the threads in
+    /// contiguous chunks; blocks until all are done. `body` must write disjoint memory per `i`.
+    public func parallelFor(_ count: Int, _ body: (Int) -> Void) {
+        let workers = min(threads, count)
+        if workers <= 1 {
+            for i in 0..<count { body(i) }
+            return
+        }
+        withoutActuallyEscaping(body) { escapable in
+            let box = UncheckedBox(escapable)
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let lo = count * w / workers, hi = count * (w + 1) / workers
+                for i in lo..<hi { box.value(i) }
+            }
+        }
+    }
+
+    private func scratch(_ floats: Int) -> UnsafeMutablePointer<Float> {
+        if let w = workspace, workspaceFloats >= floats { return w }
+        workspace?.deallocate()
+        let w = UnsafeMutablePointer<Float>.allocate(capacity: max(floats, 1))
+        workspace = w
+        workspaceFloats = floats
+        return w
+    }
+
+    /// C (m×n, row stride ldc) = alpha · A (m×k) · B (k×n), then `bias` per row (`biasPerRow`) or
+    /// per column if given. A element (i, p) is `a[i*aRow + p*aCol]`, B element (p, j) is `b[p*bRow + j*bCol]`.
+    public func gemm(
+        m: Int, n: Int, k: Int, alpha: Float = 1,
+        a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+        b: UnsafePointer<Float>, bRow: Int, bCol: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int,
+        bias: UnsafePointer<Float>? = nil, biasPerRow: Bool = true
+    ) {
+        guard m > 0, n > 0 else { return }
+        let (M, N, K) = (Int64(m), Int64(n), Int64(k))
+        let tasks = max(1, Int(nnk_sgemm_task_count(M, N, K, Int32(threads))))
+        let perTask = Int(nnk_sgemm_workspace_floats(M, N, K))
+        let ws = UncheckedBox(scratch(perTask * min(tasks, threads)))
+        var ep = nnk_epilogue()
+        nnk_epilogue_init(&ep)
+        ep.bias = bias
+        ep.channel_axis = biasPerRow ? 0 : 1
+        let slots = min(tasks, threads)
+        withUnsafePointer(to: &ep) { epPointer in
+            let run = { (t: Int) in
+                nnk_sgemm(M, N, K, alpha, a, Int64(aRow), Int64(aCol), b, Int64(bRow), Int64(bCol), nil,
+                          c, Int64(ldc), epPointer, ws.value + (t % slots) * perTask, Int64(t), Int64(tasks))
+            }
+            if slots <= 1 {
+                for t in 0..<tasks { run(t) }
+            } else {
+                // Each worker runs tasks w, w+slots, ... with its own workspace slot.
+                parallelFor(slots) { w in
+                    var t = w
+                    while t < tasks { run(t); t += slots }
+                }
+            }
+        }
+    }
+}
+
+/// Carries a value into concurrently running closures that write disjoint memory.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,75 @@
+import NNFormat
+
+/// Max pooling over square windows; backward routes each output's gradient to the input element
+/// that was the maximum (the first one on ties).
+public final class MaxPool2d: Layer {
+    public let name: String
+    public let inputShape: [Int]
+    public var outputShape: [Int] { geometry.outputShape }
+    let geometry: PoolGeometry
+    private var argmax: [Int32] = []   // index within its input plane, per output element
+
+    /// Creates a max pool; `stride` defaults to the window size.
+    public init(name: String, inputShape: [Int], kernel: Int, stride: Int? = nil, padding: Int = 0) throws(TrainError) {
+        self.name = name
+        self.inputShape = inputShape
+        geometry = try PoolGeometry(layer: name, inputShape: inputShape, kernel: kernel, stride: stride, padding: padding)
+    }
+
+    public func forward(_ x: Activations, mode: Mode, context: ComputeContext) -> Activations {
+        let g = geometry, planes = x.batch * g.channels
+        let inPlane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        var y = [Float](repeating: 0, count: planes * outPlane)
+        if argmax.count != y.count { argmax = [Int32](repeating: 0, count: y.count) }
+        x.values.withPointer { xp in
+            y.withMutablePointer { yp in
+                argmax.withUnsafeMutableBufferPointer { ab in
+                    let (xb, yb, am) = (UncheckedBox(xp), UncheckedBox(yp), UncheckedBox(ab))
+                    context.parallelFor(planes) { plane in       // x is (N·C, H, W), y is (N·C, OH, OW)
+                        let src = xb.value + plane * inPlane
+                        for oh in 0..<g.outHeight {
+                            for ow in 0..<g.outWidth {
+                                let (rows, cols) = g.window(oh, ow)
+                                var best = -Float.infinity, at = rows.lowerBound * g.width + cols.lowerBound
+                                for r in rows {
+                                    for c in cols where src[r * g.width + c] > best {
+                                        best = src[r * g.width + c]
+                                        at = r * g.width + c
+                                    }
+                                }
+                                let o = plane * outPlane + oh * g.outWidth + ow
+                                yb.value[o] = best
+                                am.value[o] = Int32(at)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Activations(shape: [x.batch] + outputShape, values: y)
+    }
+
+    public func backward(_ dy: Activations, inputGradient: Bool, context: ComputeContext) -> Activations {
+        guard inputGradient else { return .none }
+        let g = geometry, planes = dy.batch * g.channels
+        let inPlane = g.height * g.width, outPlane = g.outHeight * g.outWidth
+        var dx = [Float](repeating: 0, count: planes * inPlane)
+        dy.values.withPointer { gp in
+            argmax.withUnsafeBufferPointer { am in
+                dx.withMutablePointer { dp in
+                    for plane in 0..<planes {                   // dy is (N·C, OH·OW)
+                        for o in 0..<outPlane {
+                            let i = plane * outPlane + o
+                            dp[plane * inPlane + Int(am[i])] += gp[i]
+                        }
+                    }
+                }
+            }
+        }
+        return Activations(shape: [dy.batch] + inputShape, values: dx)
+    }
+
+    public func export(to builder: inout NetworkBuilder) throws(FormatError) {
+        try builder.maxPool2d(kernel: geometry.kernel, stride: geometry.stride, padding: geometry.padding)
+    }
+}
