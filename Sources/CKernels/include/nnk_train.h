@@ -21,6 +21,10 @@ void nnk_im2col(const nnk_conv2d_params *p, const float *in, float *cols, int64_
 /// read from (padding taps are dropped). in is (C_in, H, W) and is accumulated into, not cleared.
 void nnk_col2im_add(const nnk_conv2d_params *p, const float *cols, int64_t ld, float *in);
 
+/// The backward pass of ReLU (slope 0) and LeakyReLU: dx[i] = x[i] > 0 ? dy[i] : slope * dy[i].
+/// dx may equal dy.
+void nnk_rectifier_backward(const float *x, const float *dy, float *dx, int64_t n, float slope);
+
 #ifdef __cplusplus
 }
 #endif

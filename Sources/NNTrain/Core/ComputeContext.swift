@@ -11,6 +11,7 @@ public final class ComputeContext: @unchecked Sendable {
     public let threads: Int
     private var workspace: UnsafeMutablePointer<Float>?
     private var workspaceFloats = 0
+    private let partials = Scratch()
 
     /// Creates a context using `threads` threads (at least 1).
     public init(threads: Int) {
@@ -77,6 +78,40 @@ public final class ComputeContext: @unchecked Sendable {
                     var t = w
                     while t < tasks { run(t); t += slots }
                 }
+            }
+        }
+    }
+}
+
+extension ComputeContext {
+    /// Like `gemm`, for a small output with a long inner dimension (weight gradients: K is the batch
+    /// times the positions): each thread multiplies one contiguous slice of K into its own partial
+    /// result, and the partials are summed in thread order, so the result depends only on the
+    /// inputs and the thread count.
+    public func gemmSplitK(
+        m: Int, n: Int, k: Int,
+        a: UnsafePointer<Float>, aRow: Int, aCol: Int,
+        b: UnsafePointer<Float>, bRow: Int, bCol: Int,
+        c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        let parts = threads > 1 && k >= 2048 && m * n <= 1 << 16 ? threads : 1
+        guard parts > 1 else {
+            return gemm(m: m, n: n, k: k, a: a, aRow: aRow, aCol: aCol, b: b, bRow: bRow, bCol: bCol, c: c, ldc: ldc)
+        }
+        let slice = (k + parts - 1) / parts
+        let perTask = Int(nnk_sgemm_workspace_floats(Int64(m), Int64(n), Int64(slice)))
+        let ws = UncheckedBox(scratch(perTask * parts))
+        let out = UncheckedBox(partials.floats(parts * m * n))
+        parallelFor(parts) { t in             // part t covers inner indices [t·slice, min(k, (t+1)·slice))
+            let k0 = t * slice, kc = max(0, min(k, k0 + slice) - k0)
+            nnk_sgemm(Int64(m), Int64(n), Int64(kc), 1, a + k0 * aCol, Int64(aRow), Int64(aCol), b + k0 * bRow, Int64(bRow), Int64(bCol),
+                      nil, out.value + t * m * n, Int64(n), nil, ws.value + t * perTask, 0, 1)
+        }
+        for i in 0..<m {                       // partials are (parts, m, n)
+            for j in 0..<n {
+                var s = out.value[i * n + j]
+                for t in 1..<parts { s += out.value[(t * m + i) * n + j] }
+                c[i * ldc + j] = s
             }
         }
     }

@@ -96,13 +96,15 @@ public final class Conv2d: Layer {
             bias.gradient[c] += Float(s)
         }
         let colsPointer = cols.pointer
-        let dw = weightGradient.floats(cout * kg)   // dw is (C_out, kg)
-        for g in 0..<groups {                       // dW_g = dY_g (mg × NP) · cols_gᵀ (NP × kg)
-            context.gemm(m: mg, n: kg, k: np, a: dyt + g * mg * np, aRow: np, aCol: 1,
-                         b: colsPointer + g * kg * np, bRow: 1, bCol: np, c: dw + g * mg * kg, ldc: kg)
+        let dwt = weightGradient.floats(cout * kg)  // dwt is (kg, C_out): dWᵀ, transposed below
+        for g in 0..<groups {                       // dW_gᵀ (kg × mg) = cols_g (kg × NP) · dY_gᵀ (NP × mg)
+            context.gemmSplitK(m: kg, n: mg, k: np, a: colsPointer + g * kg * np, aRow: np, aCol: 1,
+                               b: dyt + g * mg * np, bRow: 1, bCol: np, c: dwt + g * mg, ldc: cout)
         }
         weight.gradient.withMutablePointer { gb in
-            for i in 0..<(cout * kg) { gb[i] += dw[i] }
+            for c in 0..<cout {                     // gb is (C_out, kg); group of c is c / mg
+                for r in 0..<kg { gb[c * kg + r] += dwt[r * cout + c] }
+            }
         }
         guard inputGradient else { return .none }
         // The column gradient reuses the column matrix's storage: cols is not needed any more.

@@ -1,3 +1,4 @@
+import CKernels
 import NNFormat
 
 /// ReLU (`slope == 0`) or LeakyReLU (`y = x` for x > 0, `slope·x` otherwise), elementwise.
@@ -18,24 +19,43 @@ public final class Rectifier: Layer {
 
     public func forward(_ x: Activations, mode: Mode, context: ComputeContext) -> Activations {
         if mode == .train { input = x.values }
-        let a = slope
-        var y = x.values
-        y.withMutablePointer { p in
-            for i in 0..<x.values.count where p[i] <= 0 { p[i] *= a }   // y is (N, ...) flat
+        let count = x.values.count
+        let chunks = Self.chunks(count, context)
+        let (act, a) = slope == 0 ? (Int32(NNK_ACT_RELU), Float(0)) : (Int32(NNK_ACT_LEAKY_RELU), slope)
+        var y = [Float](repeating: 0, count: count)
+        x.values.withPointer { xp in
+            y.withMutablePointer { yp in
+                let (src, dst) = (UncheckedBox(xp), UncheckedBox(yp))
+                context.parallelFor(chunks) { t in          // x is (N, ...) flat, split in equal chunks
+                    let lo = count * t / chunks, hi = count * (t + 1) / chunks
+                    nnk_activation(act, a, 0, src.value + lo, dst.value + lo, Int64(hi - lo))
+                }
+            }
         }
         return Activations(shape: x.shape, values: y)
     }
 
     public func backward(_ dy: Activations, inputGradient: Bool, context: ComputeContext) -> Activations {
         guard inputGradient else { return .none }
-        let a = slope
-        var dx = dy.values
+        let count = dy.values.count, chunks = Self.chunks(count, context), a = slope
+        var dx = [Float](repeating: 0, count: count)
         input.withPointer { xp in
-            dx.withMutablePointer { p in
-                for i in 0..<dy.values.count where xp[i] <= 0 { p[i] *= a }
+            dy.values.withPointer { gp in
+                dx.withMutablePointer { dp in
+                    let (x, g, d) = (UncheckedBox(xp), UncheckedBox(gp), UncheckedBox(dp))
+                    context.parallelFor(chunks) { t in
+                        let lo = count * t / chunks, hi = count * (t + 1) / chunks
+                        nnk_rectifier_backward(x.value + lo, g.value + lo, d.value + lo, Int64(hi - lo), a)
+                    }
+                }
             }
         }
         return Activations(shape: dy.shape, values: dx)
+    }
+
+    /// Splits only large tensors: a thread hand-off costs a few microseconds.
+    static func chunks(_ count: Int, _ context: ComputeContext) -> Int {
+        count >= 1 << 16 ? context.threads : 1
     }
 
     public func export(to builder: inout NetworkBuilder) throws(FormatError) {

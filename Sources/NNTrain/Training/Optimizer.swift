@@ -23,11 +23,11 @@ public final class SGD: Optimizer {
         for p in parameters {
             let id = ObjectIdentifier(p)
             var v = velocity[id] ?? [Float](repeating: 0, count: p.count)
-            let (mu, wd) = (momentum, weightDecay)
+            let (mu, wd, n) = (momentum, weightDecay, p.count)
             v.withMutablePointer { vp in
                 p.gradient.withPointer { gp in
                     p.value.withMutablePointer { wp in
-                        for i in 0..<p.count {          // every tensor flat
+                        for i in 0..<n {                // every tensor flat
                             let g = gp[i] + wd * wp[i]
                             vp[i] = mu * vp[i] + g
                             wp[i] -= lr * vp[i]
@@ -60,12 +60,13 @@ public final class Adam: Optimizer {
         let (b1, b2, eps, wd) = (beta1, beta2, epsilon, weightDecay)
         for p in parameters {
             let id = ObjectIdentifier(p)
-            var (m, v) = moments[id] ?? ([Float](repeating: 0, count: p.count), [Float](repeating: 0, count: p.count))
+            let n = p.count
+            var (m, v) = moments[id] ?? ([Float](repeating: 0, count: n), [Float](repeating: 0, count: n))
             m.withMutablePointer { mp in
                 v.withMutablePointer { vp in
                     p.gradient.withPointer { gp in
                         p.value.withMutablePointer { wp in
-                            for i in 0..<p.count {
+                            for i in 0..<n {
                                 let g = gp[i] + wd * wp[i]
                                 mp[i] = b1 * mp[i] + (1 - b1) * g
                                 vp[i] = b2 * vp[i] + (1 - b2) * g * g
