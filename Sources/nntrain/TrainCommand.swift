@@ -31,6 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "step schedule: decay factor.") var gamma: Float = 0.1
     @Option(name: .customLong("val-split"), help: "Fraction held out, stratified and shuffled with the seed (default 0.2 without --val).") var valSplit: Double?
     @Option(help: "Separate held-out data (same formats as --data).") var val: String?
+    @Option(name: .customLong("augment-shift"), help: "Shift training images randomly by up to N pixels (0 = off).") var augmentShift: Int = 0
     @Option(help: "Seed for weights, dropout masks, split and shuffling.") var seed: UInt64 = 1
     @Option(help: "Worker threads (default: all cores).") var threads: Int = ProcessInfo.processInfo.activeProcessorCount
     @Option(help: "Where to write the model.") var out: String
@@ -48,6 +49,7 @@ struct TrainCommand: ParsableCommand {
         options.momentum = momentum
         options.weightDecay = weightDecay
         options.seed = seed
+        options.augmentShift = augmentShift
         switch schedule {
         case "constant": options.schedule = .constant
         case "step": options.schedule = .step(every: stepSize ?? max(1, epochs / 3), gamma: gamma)
@@ -102,7 +104,7 @@ struct TrainCommand: ParsableCommand {
             "dataset": "\((data as NSString).lastPathComponent) (\(all.count) images; \(split))",
             "train_images": "\(train.count)", "validation_images": "\(held.count)",
             "epochs": "\(epochs)", "batch": "\(batch)", "seed": "\(seed)", "threads": "\(threads)",
-            "optimizer": optimizer, "lr": "\(lr)", "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "schedule": schedule,
+            "optimizer": optimizer, "lr": "\(lr)", "momentum": "\(momentum)", "weight_decay": "\(weightDecay)", "schedule": schedule, "augment_shift": "\(augmentShift)",
             "arch": arch, "bn_placement": placement.batchNorm, "dropout_placement": placement.dropout,
             "validation_accuracy": String(format: "%.4f", final.accuracy), "validation_log_loss": String(format: "%.4f", final.logLoss),
             "final_train_loss": String(format: "%.4f", reports.last?.loss ?? .nan),

@@ -37,6 +37,21 @@ public final class ComputeContext: @unchecked Sendable {
         }
     }
 
+    /// Runs `body(task, workspace)` for every task in `0..<tasks` on the threads, each running
+    /// task with its own `workspaceFloats` floats of scratch (for kernels with a task partition).
+    public func runTasks(_ tasks: Int, workspaceFloats: Int, _ body: (Int, UnsafeMutablePointer<Float>) -> Void) {
+        let slots = max(1, min(tasks, threads))
+        let ws = UncheckedBox(scratch(max(workspaceFloats, 1) * slots))
+        let stride = max(workspaceFloats, 1)
+        parallelFor(slots) { w in                 // worker w runs tasks w, w + slots, ...
+            var t = w
+            while t < tasks {
+                body(t, ws.value + w * stride)
+                t += slots
+            }
+        }
+    }
+
     private func scratch(_ floats: Int) -> UnsafeMutablePointer<Float> {
         if let w = workspace, workspaceFloats >= floats { return w }
         workspace?.deallocate()

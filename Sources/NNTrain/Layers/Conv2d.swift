@@ -1,12 +1,13 @@
 import CKernels
 import NNFormat
 
-/// A 2-D convolution with square kernels, stride, zero padding and groups, as GEMMs over an
-/// explicit column matrix (im2col) through the runtime's packed `nnk_sgemm`.
+/// A 2-D convolution with square kernels, stride, zero padding and groups.
 ///
-/// For a batch of N images with P = OH·OW output positions, the column matrix holds all images
-/// side by side, `(C_in·K·K, N·P)`, so each group is one GEMM forward, one for the weight gradient
-/// and one for the column gradient, which col2im folds back into the input gradient.
+/// Forward is the runtime's `nnk_conv2d` (implicit im2col, packed weights, bias epilogue). Backward
+/// builds the explicit column matrix of the batch, all images side by side, `(C_in·K·K, N·P)` for
+/// P = OH·OW output positions, and runs two GEMMs per group through the runtime's `nnk_sgemm`: the
+/// weight gradient (split over K across threads) and the column gradient, which col2im folds back
+/// into the input gradient.
 public final class Conv2d: Layer {
     public let name: String
     public let inputShape: [Int]
@@ -20,8 +21,8 @@ public final class Conv2d: Layer {
     public var parameters: [Parameter] { [weight, bias] }
 
     private var geometry: nnk_conv2d_params
-    private let cols = Scratch(), transposed = Scratch(), weightGradient = Scratch()
-    private var batch = 0
+    private let cols = Scratch(), transposed = Scratch(), weightGradient = Scratch(), packedWeights = Scratch()
+    private var input: [Float] = []      // the last training batch, (N, C_in, H, W)
 
     /// Creates a convolution for `(C, H, W)` inputs; throws if the geometry does not fit.
     public init(name: String, inputShape: [Int], outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
@@ -57,36 +58,51 @@ public final class Conv2d: Layer {
     private var rowsPerGroup: Int { inputShape[0] / groups * kernel * kernel }
 
     public func forward(_ x: Activations, mode: Mode, context: ComputeContext) -> Activations {
-        let n = x.batch, p = positions, np = n * p, cout = outChannels
-        let kg = rowsPerGroup, mg = cout / groups, imageSize = x.sampleSize
-        batch = n
-        let colsPointer = UncheckedBox(cols.floats(kg * groups * np))
-        let yt = transposed.floats(cout * np)
+        // The runtime's convolution (implicit im2col, NCHW output, bias in the epilogue) with the
+        // current weights packed for this step; backward builds the explicit column matrix itself.
         var params = geometry
-        x.values.withPointer { xb in
-            let xp = UncheckedBox(xb)
-            // cols is (C_in·K·K, N, P): image i fills columns [i·P, (i+1)·P).
-            context.parallelFor(n) { i in
-                nnk_im2col(&params, xp.value + i * imageSize, colsPointer.value + i * p, Int64(np))
-            }
-        }
-        weight.value.withPointer { wb in
-            bias.value.withPointer { bb in
-                for g in 0..<groups {         // yt is (C_out, N, P); group g owns rows [g·mg, (g+1)·mg)
-                    context.gemm(m: mg, n: np, k: kg, a: wb + g * mg * kg, aRow: kg, aCol: 1,
-                                 b: colsPointer.value + g * kg * np, bRow: np, bCol: 1, c: yt + g * mg * np, ldc: np,
-                                 bias: bb + g * mg, biasPerRow: true)
+        params.N = Int64(x.batch)
+        if mode == .train { input = x.values }
+        let packed = packedWeights.floats(Int(nnk_conv2d_packed_weights_floats(&params)))
+        weight.value.withPointer { nnk_conv2d_pack_weights(&params, $0, packed) }
+        let tasks = max(1, Int(nnk_conv2d_task_count(&params, Int32(context.threads))))
+        let workspace = Int(nnk_conv2d_workspace_floats(&params))
+        var y = [Float](repeating: 0, count: x.batch * outputShape.reduce(1, *))
+        x.values.withPointer { xp in
+            bias.value.withPointer { bp in
+                y.withMutablePointer { yp in                // y is (N, C_out, OH, OW)
+                    var ep = nnk_epilogue()
+                    nnk_epilogue_init(&ep)
+                    ep.bias = bp
+                    let (src, dst, w) = (UncheckedBox(xp), UncheckedBox(yp), UncheckedBox(UnsafePointer(packed)))
+                    withUnsafePointer(to: &ep) { e in
+                        withUnsafePointer(to: &params) { pp in
+                            let (epBox, pBox) = (UncheckedBox(e), UncheckedBox(pp))
+                            context.runTasks(tasks, workspaceFloats: workspace) { t, ws in
+                                nnk_conv2d(pBox.value, src.value, w.value, dst.value, epBox.value, ws, Int64(t), Int64(tasks))
+                            }
+                        }
+                    }
                 }
             }
         }
-        var y = [Float](repeating: 0, count: n * cout * p)
-        y.withMutablePointer { Layout.swapOuter(yt, $0, a: cout, b: n, inner: p) }
-        return Activations(shape: [n] + outputShape, values: y)
+        return Activations(shape: [x.batch] + outputShape, values: y)
     }
 
     public func backward(_ dy: Activations, inputGradient: Bool, context: ComputeContext) -> Activations {
-        let n = batch, p = positions, np = n * p, cout = outChannels
-        let kg = rowsPerGroup, mg = cout / groups
+        let n = dy.batch, p = positions, np = n * p, cout = outChannels
+        let kg = rowsPerGroup, mg = cout / groups, imageSize = inputShape.reduce(1, *)
+        let colsBox = UncheckedBox(cols.floats(kg * groups * np))
+        let params = geometry
+        input.withPointer { xp in
+            withUnsafePointer(to: params) { pp in
+                let (xb, pb) = (UncheckedBox(xp), UncheckedBox(pp))
+                // cols is (C_in·K·K, N, P): image i fills columns [i·P, (i+1)·P).
+                context.parallelFor(n) { i in
+                    nnk_im2col(pb.value, xb.value + i * imageSize, colsBox.value + i * p, Int64(np))
+                }
+            }
+        }
         let dyt = transposed.floats(cout * np)      // dyt is (C_out, N, P)
         dy.values.withPointer { Layout.swapOuter($0, dyt, a: n, b: cout, inner: p) }
         for c in 0..<cout {                         // bias gradient: the sum of each row of dyt
@@ -115,14 +131,14 @@ public final class Conv2d: Layer {
                              b: dyt + g * mg * np, bRow: np, bCol: 1, c: dcols + g * kg * np, ldc: np)
             }
         }
-        let imageSize = inputShape.reduce(1, *)
         var dx = [Float](repeating: 0, count: n * imageSize)
-        var params = geometry
         let source = UncheckedBox(dcols)
         dx.withMutablePointer { db in
-            let dxp = UncheckedBox(db)
-            context.parallelFor(n) { i in           // dx is (N, C_in, H, W)
-                nnk_col2im_add(&params, source.value + i * p, Int64(np), dxp.value + i * imageSize)
+            withUnsafePointer(to: params) { pp in
+                let (dxp, pb) = (UncheckedBox(db), UncheckedBox(pp))
+                context.parallelFor(n) { i in       // dx is (N, C_in, H, W)
+                    nnk_col2im_add(pb.value, source.value + i * p, Int64(np), dxp.value + i * imageSize)
+                }
             }
         }
         return Activations(shape: [n] + inputShape, values: dx)

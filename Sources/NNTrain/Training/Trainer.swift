@@ -41,6 +41,9 @@ public final class Trainer {
         let steps = (train.count + b - 1) / b - ((hasBatchNorm && train.count % b == 1) ? 1 : 0)
         guard steps >= 1 else { throw .invalidArgument("not enough training data for one batch") }
         var reports: [EpochReport] = []
+        let shift = RandomShift(maxShift: options.augmentShift)
+        let fill = zip(normalization.mean, normalization.std).map { -$0 / $1 }
+        var augmentRNG = SeededGenerator(seed: options.seed).derived(0x4155_4731)   // "AUG1"
         for epoch in 0..<options.epochs {
             order.shuffle(using: &rng)
             var lossSum: Double = 0, correct = 0, seen = 0
@@ -49,7 +52,8 @@ public final class Trainer {
             for step in 0..<steps {
                 let indices = order[(step * b)..<min((step + 1) * b, train.count)]
                 lr = options.schedule.rate(base: options.learningRate, epoch: epoch, step: epoch * steps + step, totalSteps: options.epochs * steps)
-                let x = normalization.batch(train, indices)
+                var x = normalization.batch(train, indices)
+                shift.apply(&x, fill: fill, rng: &augmentRNG)
                 let labels = indices.map { train.labels[$0] }
                 let logits = network.forward(x, mode: .train)
                 let (loss, gradient, right) = SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)

@@ -21,6 +21,8 @@ public struct TrainingOptions: Sendable, Equatable {
     public var schedule: LearningRateSchedule = .constant
     /// Shuffling seed (weights are seeded when the network is built).
     public var seed: UInt64 = 1
+    /// Augmentation: shift each training image by up to this many pixels (0 = off).
+    public var augmentShift: Int = 0
 
     /// Default options.
     public init() {}
@@ -32,6 +34,7 @@ public struct TrainingOptions: Sendable, Equatable {
         guard learningRate > 0, learningRate.isFinite else { throw .invalidArgument("--lr must be a positive number") }
         guard momentum >= 0, momentum < 1 else { throw .invalidArgument("--momentum must be in [0, 1)") }
         guard weightDecay >= 0, weightDecay.isFinite else { throw .invalidArgument("--weight-decay must be non-negative") }
+        guard augmentShift >= 0 else { throw .invalidArgument("--augment-shift must be non-negative") }
     }
 
     /// A fresh optimizer of the chosen kind.
