@@ -32,6 +32,15 @@ enum Layout {
         }
     }
 
+    /// `swapOuter` spread over the threads (by rows of the destination) when the tensor is large.
+    static func swapOuter(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, a: Int, b: Int, inner: Int, context: ComputeContext) {
+        guard a * b * inner >= 1 << 16, context.threads > 1 else { return swapOuter(src, dst, a: a, b: b, inner: inner) }
+        let (s, d) = (UncheckedBox(src), UncheckedBox(dst))
+        context.parallelFor(b) { j in             // destination row j is (a, inner)
+            for i in 0..<a { (d.value + (j * a + i) * inner).update(from: s.value + (i * b + j) * inner, count: inner) }
+        }
+    }
+
     /// He (Kaiming) normal initialisation for a ReLU network: N(0, 2 / fanIn).
     static func heNormal(count: Int, fanIn: Int, rng: inout SeededGenerator) -> [Float] {
         let std = (2.0 / Double(max(fanIn, 1))).squareRoot()

@@ -104,13 +104,18 @@ public final class Conv2d: Layer {
             }
         }
         let dyt = transposed.floats(cout * np)      // dyt is (C_out, N, P)
-        dy.values.withPointer { Layout.swapOuter($0, dyt, a: n, b: cout, inner: p) }
-        for c in 0..<cout {                         // bias gradient: the sum of each row of dyt
-            var s: Double = 0
-            let row = dyt + c * np
-            for j in 0..<np { s += Double(row[j]) }
-            bias.gradient[c] += Float(s)
+        dy.values.withPointer { Layout.swapOuter($0, dyt, a: n, b: cout, inner: p, context: context) }
+        var sums = [Float](repeating: 0, count: cout)
+        sums.withMutablePointer { sp in
+            let (out, rows) = (UncheckedBox(sp), UncheckedBox(dyt))
+            context.parallelFor(cout) { c in        // bias gradient: the sum of each row of dyt, in order
+                var s: Double = 0
+                let row = rows.value + c * np
+                for j in 0..<np { s += Double(row[j]) }
+                out.value[c] = Float(s)
+            }
         }
+        for c in 0..<cout { bias.gradient[c] += sums[c] }
         let colsPointer = cols.pointer
         let dwt = weightGradient.floats(cout * kg)  // dwt is (kg, C_out): dWᵀ, transposed below
         for g in 0..<groups {                       // dW_gᵀ (kg × mg) = cols_g (kg × NP) · dY_gᵀ (NP × mg)

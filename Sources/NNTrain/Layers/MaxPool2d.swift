@@ -57,10 +57,11 @@ public final class MaxPool2d: Layer {
         dy.values.withPointer { gp in
             argmax.withUnsafeBufferPointer { am in
                 dx.withMutablePointer { dp in
-                    for plane in 0..<planes {                   // dy is (N·C, OH·OW)
+                    let (g, a, d) = (UncheckedBox(gp), UncheckedBox(am), UncheckedBox(dp))
+                    context.parallelFor(planes) { plane in      // dy is (N·C, OH·OW); planes are disjoint
                         for o in 0..<outPlane {
                             let i = plane * outPlane + o
-                            dp[plane * inPlane + Int(am[i])] += gp[i]
+                            d.value[plane * inPlane + Int(a.value[i])] += g.value[i]
                         }
                     }
                 }
