@@ -29,6 +29,7 @@ struct NNTrainCommand: ParsableCommand {
     static let trainingFailure: Int32 = 1
 
     static func main() {
+        ComputeContext.keepFreedBuffers()
         do {
             var command = try parseAsRoot()
             try command.run()

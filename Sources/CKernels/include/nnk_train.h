@@ -25,6 +25,11 @@ void nnk_col2im_add(const nnk_conv2d_params *p, const float *cols, int64_t ld, f
 /// dx may equal dy.
 void nnk_rectifier_backward(const float *x, const float *dy, float *dx, int64_t n, float slope);
 
+/// Process-wide glibc malloc tuning for training (opt-in, for executables): freed multi-megabyte
+/// activation buffers stay in the heap for the next step instead of being unmapped and faulted in
+/// again. Returns 1 when applied, 0 elsewhere.
+int nnk_train_keep_freed_buffers(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -20,6 +20,12 @@ public final class ComputeContext: @unchecked Sendable {
 
     deinit { workspace?.deallocate() }
 
+    /// Opt-in for executables that train: a training step frees and reallocates the same
+    /// multi-megabyte buffers, so keep freed memory in the process (glibc malloc tuning, process-wide).
+    public static func keepFreedBuffers() {
+        _ = nnk_train_keep_freed_buffers()
+    }
+
     /// Runs `body(i)` for every `i` in `0..<count`, the iterations spread over the threads in
     /// contiguous chunks; blocks until all are done. `body` must write disjoint memory per `i`.
     public func parallelFor(_ count: Int, _ body: (Int) -> Void) {

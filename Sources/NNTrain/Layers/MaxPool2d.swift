@@ -24,9 +24,15 @@ public final class MaxPool2d: Layer {
         x.values.withPointer { xp in
             y.withMutablePointer { yp in
                 argmax.withUnsafeMutableBufferPointer { ab in
-                    let (xb, yb, am) = (UncheckedBox(xp), UncheckedBox(yp), UncheckedBox(ab))
+                    guard let base = ab.baseAddress else { return }
+                    let (xb, yb, am) = (UncheckedBox(xp), UncheckedBox(yp), UncheckedBox(base))
                     context.parallelFor(planes) { plane in       // x is (N·C, H, W), y is (N·C, OH, OW)
                         let src = xb.value + plane * inPlane
+                        let dst = yb.value + plane * outPlane, arg = am.value + plane * outPlane
+                        if g.padding == 0, g.kernel == 2, g.stride == 2 {
+                            Self.pool2x2(src, dst, arg, g)
+                            return
+                        }
                         for oh in 0..<g.outHeight {
                             for ow in 0..<g.outWidth {
                                 let (rows, cols) = g.window(oh, ow)
@@ -37,9 +43,8 @@ public final class MaxPool2d: Layer {
                                         at = r * g.width + c
                                     }
                                 }
-                                let o = plane * outPlane + oh * g.outWidth + ow
-                                yb.value[o] = best
-                                am.value[o] = Int32(at)
+                                dst[oh * g.outWidth + ow] = best
+                                arg[oh * g.outWidth + ow] = Int32(at)
                             }
                         }
                     }
@@ -49,6 +54,24 @@ public final class MaxPool2d: Layer {
         return Activations(shape: [x.batch] + outputShape, values: y)
     }
 
+    /// The common 2×2, stride 2, unpadded case without window bookkeeping (same tie rule).
+    @inline(__always)
+    private static func pool2x2(_ src: UnsafePointer<Float>, _ dst: UnsafeMutablePointer<Float>, _ arg: UnsafeMutablePointer<Int32>, _ g: PoolGeometry) {
+        let w = g.width
+        for oh in 0..<g.outHeight {                  // src is (H, W), dst is (OH, OW)
+            let r0 = 2 * oh * w, r1 = r0 + w
+            for ow in 0..<g.outWidth {
+                let c = 2 * ow
+                var best = src[r0 + c], at = r0 + c
+                if src[r0 + c + 1] > best { best = src[r0 + c + 1]; at = r0 + c + 1 }
+                if src[r1 + c] > best { best = src[r1 + c]; at = r1 + c }
+                if src[r1 + c + 1] > best { best = src[r1 + c + 1]; at = r1 + c + 1 }
+                dst[oh * g.outWidth + ow] = best
+                arg[oh * g.outWidth + ow] = Int32(at)
+            }
+        }
+    }
+
     public func backward(_ dy: Activations, inputGradient: Bool, context: ComputeContext) -> Activations {
         guard inputGradient else { return .none }
         let g = geometry, planes = dy.batch * g.channels
@@ -56,8 +79,9 @@ public final class MaxPool2d: Layer {
         var dx = [Float](repeating: 0, count: planes * inPlane)
         dy.values.withPointer { gp in
             argmax.withUnsafeBufferPointer { am in
+                guard let base = am.baseAddress else { return }
                 dx.withMutablePointer { dp in
-                    let (g, a, d) = (UncheckedBox(gp), UncheckedBox(am), UncheckedBox(dp))
+                    let (g, a, d) = (UncheckedBox(gp), UncheckedBox(base), UncheckedBox(dp))
                     context.parallelFor(planes) { plane in      // dy is (N·C, OH·OW); planes are disjoint
                         for o in 0..<outPlane {
                             let i = plane * outPlane + o
