@@ -29,8 +29,8 @@ public enum IDXReader {
     /// Reads an image file and its label file into a dataset with classes `"0"`…`"classes-1"`.
     public static func read(images: String, labels: String, classes: Int = 10) throws(TrainError) -> Dataset {
         let imageBytes = try DatasetLoader.readMaybeGzip(images)
-        let labelBytes = try DatasetLoader.readMaybeGzip(labels)
         let dims = try header(imageBytes, source: images, dims: 3)
+        let labelBytes = try DatasetLoader.readMaybeGzip(labels)
         let labelDims = try header(labelBytes, source: labels, dims: 1)
         guard labelDims[0] == dims[0] else {
             throw .invalidData(source: labels, detail: "\(labelDims[0]) labels for the \(dims[0]) images of \(images)")
