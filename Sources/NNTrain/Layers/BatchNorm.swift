@@ -63,69 +63,93 @@ public final class BatchNorm: Layer {
             return Activations(shape: x.shape, values: y)
         }
         if normalized.count != x.values.count { normalized = [Float](repeating: 0, count: x.values.count) }
-        if inverseStd.count != c { inverseStd = [Float](repeating: 0, count: c) }
+        var stats = [Float](repeating: 0, count: 3 * c)       // mean, biased variance, 1/σ per channel
         x.values.withPointer { xp in
             normalized.withMutablePointer { hp in
                 y.withMutablePointer { yp in
-                    for ch in 0..<c {               // x is (N, C, S); statistics over N and S
-                        var sum: Double = 0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * s
-                            for j in 0..<s { sum += Double(xp[base + j]) }
-                        }
-                        let mean = sum / Double(count)
-                        var squares: Double = 0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * s
-                            for j in 0..<s { let d = Double(xp[base + j]) - mean; squares += d * d }
-                        }
-                        let variance = squares / Double(count)
-                        let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
-                        let m = Float(mean), g = scale.value[ch], b = shift.value[ch]
-                        inverseStd[ch] = inv
-                        for i in 0..<n {
-                            let base = (i * c + ch) * s
-                            for j in 0..<s {
-                                let h = (xp[base + j] - m) * inv
-                                hp[base + j] = h
-                                yp[base + j] = g * h + b
+                    scale.value.withPointer { gp in
+                        shift.value.withPointer { bp in
+                            stats.withMutablePointer { sp in
+                                let (xb, hb, yb, gb, bb, sb) = (UncheckedBox(xp), UncheckedBox(hp), UncheckedBox(yp), UncheckedBox(gp), UncheckedBox(bp), UncheckedBox(sp))
+                                context.parallelFor(c) { ch in  // x is (N, C, S); statistics over N and S, one channel per task
+                                    let (mean, variance) = Self.moments(xb.value, n: n, c: c, s: s, channel: ch)
+                                    let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
+                                    let m = Float(mean), g = gb.value[ch], b = bb.value[ch]
+                                    (sb.value[ch], sb.value[c + ch], sb.value[2 * c + ch]) = (m, Float(variance), inv)
+                                    for i in 0..<n {
+                                        let base = (i * c + ch) * s
+                                        for j in 0..<s {
+                                            let h = (xb.value[base + j] - m) * inv
+                                            hb.value[base + j] = h
+                                            yb.value[base + j] = g * h + b
+                                        }
+                                    }
+                                }
                             }
                         }
-                        let unbiased = count > 1 ? variance * Double(count) / Double(count - 1) : variance
-                        runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * m
-                        runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * Float(unbiased)
                     }
                 }
             }
         }
+        inverseStd = Array(stats[(2 * c)...])
+        for ch in 0..<c {
+            let variance = Double(stats[c + ch])
+            let unbiased = count > 1 ? variance * Double(count) / Double(count - 1) : variance
+            runningMean[ch] = (1 - momentum) * runningMean[ch] + momentum * stats[ch]
+            runningVariance[ch] = (1 - momentum) * runningVariance[ch] + momentum * Float(unbiased)
+        }
         return Activations(shape: x.shape, values: y)
+    }
+
+    /// Mean and biased variance of one channel of `(N, C, S)`: Float sums along S (vectorised),
+    /// Double across samples, always in the same order.
+    @inline(__always)
+    static func moments(_ x: UnsafePointer<Float>, n: Int, c: Int, s: Int, channel ch: Int) -> (Double, Double) {
+        var sum: Double = 0
+        for i in 0..<n { sum += Double(Reductions.sum(x + (i * c + ch) * s, s)) }
+        let mean = sum / Double(n * s), m = Float(mean)
+        var squares: Double = 0
+        for i in 0..<n { squares += Double(Reductions.centeredSquares(x + (i * c + ch) * s, s, mean: m)) }
+        return (mean, squares / Double(n * s))
     }
 
     public func backward(_ dy: Activations, inputGradient: Bool, context: ComputeContext) -> Activations {
         let n = dy.batch, c = channels, s = spatial, count = Float(n * s)
-        var dx = [Float](repeating: 0, count: dy.values.count)
+        var dx = [Float](repeating: 0, count: inputGradient ? dy.values.count : 0)
+        var sums = [Float](repeating: 0, count: 2 * c)         // Σdy and Σdy·x̂ per channel
         dy.values.withPointer { gp in
             normalized.withPointer { hp in
                 dx.withMutablePointer { dp in
-                    for ch in 0..<c {               // dy is (N, C, S)
-                        var sumDy: Double = 0, sumDyH: Double = 0
-                        for i in 0..<n {
-                            let base = (i * c + ch) * s
-                            for j in 0..<s { sumDy += Double(gp[base + j]); sumDyH += Double(gp[base + j] * hp[base + j]) }
-                        }
-                        scale.gradient[ch] += Float(sumDyH)
-                        shift.gradient[ch] += Float(sumDy)
-                        guard inputGradient else { continue }
-                        // dx = γ/(σ·M) · (M·dy − Σdy − x̂·Σ(dy·x̂)), M = N·S
-                        let k = scale.value[ch] * inverseStd[ch] / count
-                        let a = Float(sumDy), b = Float(sumDyH)
-                        for i in 0..<n {
-                            let base = (i * c + ch) * s
-                            for j in 0..<s { dp[base + j] = k * (count * gp[base + j] - a - hp[base + j] * b) }
+                    scale.value.withPointer { wp in
+                        inverseStd.withPointer { ip in
+                            sums.withMutablePointer { sp in
+                                let (gb, hb, db, wb, ib, sb) = (UncheckedBox(gp), UncheckedBox(hp), UncheckedBox(dp), UncheckedBox(wp), UncheckedBox(ip), UncheckedBox(sp))
+                                context.parallelFor(c) { ch in   // dy is (N, C, S), one channel per task
+                                    var sumDy: Double = 0, sumDyH: Double = 0
+                                    for i in 0..<n {
+                                        let base = (i * c + ch) * s
+                                        sumDy += Double(Reductions.sum(gb.value + base, s))
+                                        sumDyH += Double(Reductions.dot(gb.value + base, hb.value + base, s))
+                                    }
+                                    (sb.value[ch], sb.value[c + ch]) = (Float(sumDy), Float(sumDyH))
+                                    guard inputGradient else { return }
+                                    // dx = γ/(σ·M) · (M·dy − Σdy − x̂·Σ(dy·x̂)), M = N·S
+                                    let k = wb.value[ch] * ib.value[ch] / count
+                                    let a = Float(sumDy), b = Float(sumDyH)
+                                    for i in 0..<n {
+                                        let base = (i * c + ch) * s
+                                        for j in 0..<s { db.value[base + j] = k * (count * gb.value[base + j] - a - hb.value[base + j] * b) }
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
+        }
+        for ch in 0..<c {
+            shift.gradient[ch] += sums[ch]
+            scale.gradient[ch] += sums[c + ch]
         }
         return inputGradient ? Activations(shape: dy.shape, values: dx) : .none
     }
