@@ -30,6 +30,8 @@ let package = Package(
             name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
         .systemLibrary(
             name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // protoc-c output for tools/proto/onnx_subset.proto (regenerate with tools/generate-proto).
         .target(
@@ -54,7 +56,9 @@ let package = Package(
         .target(name: "NNImage", dependencies: ["CImageCodecs"]),
 
         // Training with training semantics, exporting through NNFormat.
-        .target(name: "NNTrain", dependencies: ["NNFormat", "NNRuntime", "CKernels", "NNImage"]),
+        .target(
+            name: "NNTrain", dependencies: ["NNFormat", "NNRuntime", "CKernels", "NNImage", "CZlib"],
+            linkerSettings: [.linkedLibrary("z")]),
 
         .executableTarget(
             name: "nninfer",
