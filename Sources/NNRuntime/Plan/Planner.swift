@@ -78,6 +78,9 @@ struct Planner {
                 graph[o].type = outs[i].type
                 graph[o].shape = outs[i].shape
             }
+            // A node without outputs computes nothing anyone can read: drop it here, so that no pass
+            // or kernel sees a node whose `outputs[0]` does not exist.
+            if node.outputs.allSatisfy({ $0 == nil }) { continue }
             var foldable = (!node.op.needsInputValues || facts.allSatisfy { $0 == nil || $0?.constant != nil })
                 && !node.outputs.compactMap({ $0 }).isEmpty
             if foldable && node.op.needsInputValues && !node.op.isView {
