@@ -21,24 +21,32 @@ import Glibc
     /// A main graph with subgraphs nested `depth` levels below it through GRAPH attributes
     /// (If-style `then_branch`); the innermost is empty.
     static func nestedGraphs(depth: Int) -> [UInt8] {
-        // Built inside out: graph_k = { node { attribute { name, type GRAPH, g: graph_{k+1} } } }.
-        var inner: [UInt8] = []
-        for _ in 0..<depth {
-            var attribute = ProtoBytes()
-            attribute.string(1, "then_branch")
-            attribute.int(20, 5)
-            attribute.bytes(6, inner)
-            var node = ProtoBytes()
-            node.string(4, "If")
-            node.bytes(5, attribute.bytes)
-            var graph = ProtoBytes()
-            graph.bytes(1, node.bytes)
-            inner = graph.bytes
+        // graph_k = { node { op_type "If", attribute { name, type GRAPH, g: graph_(k-1) } } }, graph_0 empty.
+        // Sizes first (inside out), then bytes (outside in): linear in the depth.
+        func varintLength(_ v: Int) -> Int { var n = 1; var v = v; while v >= 0x80 { v >>= 7; n += 1 }; return n }
+        let name = Array("then_branch".utf8), op = Array("If".utf8)
+        var graph = [0], attribute = [0], node = [0]
+        for k in 1...max(depth, 1) {
+            let a = 2 + name.count + 3 + 1 + varintLength(graph[k - 1]) + graph[k - 1]  // type: a 2-byte tag (field 20)
+            let n = 2 + op.count + 1 + varintLength(a) + a
+            attribute.append(a)
+            node.append(n)
+            graph.append(1 + varintLength(n) + n)
         }
         var m = ProtoBytes()
         m.int(1, 8)
         m.message(8) { $0.string(1, ""); $0.int(2, 17) }
-        m.bytes(7, inner)
+        m.tag(7, 2)
+        m.varint(UInt64(graph[depth]))
+        m.bytes.reserveCapacity(m.bytes.count + graph[depth])
+        for k in stride(from: depth, through: 1, by: -1) {
+            m.tag(1, 2); m.varint(UInt64(node[k]))
+            m.string(4, "If")
+            m.tag(5, 2); m.varint(UInt64(attribute[k]))
+            m.string(1, "then_branch")
+            m.int(20, 5)
+            m.tag(6, 2); m.varint(UInt64(graph[k - 1]))
+        }
         return m.bytes
     }
 

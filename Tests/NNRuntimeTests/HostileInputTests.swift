@@ -228,6 +228,14 @@ import Glibc
         let m = Self.model([Node(opType: "Transpose", inputs: ["x"], outputs: ["", "y"])], inputs: [Self.input("x", [4, 4])])
         guard case .invalidNode(_, _, let detail)? = creationError(m) else { Issue.record("phantom output accepted"); return }
         #expect(detail.contains("output 1"))
+        // Nodes with no outputs at all (found by fuzzing: the fusion passes read `outputs[0]`).
+        for op in ["Relu", "Clip", "Sigmoid", "Identity", "Dropout", "Add"] {
+            let inputs = op == "Add" ? ["h", "h"] : ["h"]
+            let noOutputs = Self.model([Node(opType: "Conv", inputs: ["x", "w"], outputs: ["h"]), Node(opType: op, inputs: inputs, outputs: []),
+                                        Node(opType: op, inputs: inputs, outputs: [""]), Node(opType: "Relu", inputs: ["h"], outputs: ["y"])],
+                                       initializers: [TensorData(name: "w", dims: [3, 3, 1, 1], floats: Array(repeating: 0.5, count: 9))])
+            #expect(creationError(noOutputs) == nil, "\(op)")
+        }
     }
 
     // MARK: Graph structure
@@ -262,7 +270,8 @@ import Glibc
         let session = try InferenceSession(bytes: bytes, options: SessionOptions(threads: 1))
         let y = try session.run([Tensor(shape: [1, 8], floats: Array(repeating: 0.5, count: 8))])
         #expect(y[0].shape == [1, 8])
-        #expect(ContinuousClock.now - start < .seconds(30))
+        // About 6 s in a debug build; sanitizer builds are several times slower.
+        #expect(ContinuousClock.now - start < .seconds(120))
         // Without optimization every node stays: the memory planner and the executor see 10,000 steps.
         let plain = try InferenceSession(bytes: bytes, options: SessionOptions(threads: 1, optimize: false))
         #expect(try plain.run([Tensor(shape: [1, 8], floats: Array(repeating: 0.5, count: 8))])[0].shape == [1, 8])
@@ -296,6 +305,26 @@ import Glibc
         return nil
     }
 
+    /// Runs `binary` with `arguments`, stderr to a file; returns its exit status (or 128 + signal)
+    /// and its own peak RSS in KiB (wait4's rusage covers exactly this child).
+    static func spawn(_ binary: String, _ arguments: [String], stderr: String) throws -> (status: Int32, maxRSSKiB: Int) {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        let argv = ([binary] + arguments).map { strdup($0) } + [nil]
+        defer { for p in argv { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, binary, &actions, nil, argv, environ)
+        guard rc == 0 else { throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO) }
+        var status: Int32 = 0
+        var usage = rusage()
+        while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+        let exited = status & 0x7f == 0
+        return (exited ? (status >> 8) & 0xff : 128 + (status & 0x7f), usage.ru_maxrss)
+    }
+
     @Test(.enabled(if: nninferBinary != nil, "needs the nninfer binary (swift build)"))
     func cliOnHostileModelsFailsFastWithBoundedMemory() throws {
         let binary = try #require(Self.nninferBinary)
@@ -316,24 +345,16 @@ import Glibc
         for (name, model, fragment) in hostile {
             let path = dir.appendingPathComponent("\(name).onnx").path
             try ModelWriter.write(model, to: path)
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["run", path, "--output-dir", dir.appendingPathComponent("out").path]
-            let stderr = Pipe()
-            process.standardError = stderr
-            process.standardOutput = FileHandle.nullDevice
+            let errors = dir.appendingPathComponent("\(name).err").path
             let start = ContinuousClock.now
-            try process.run()
-            let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
+            let (status, maxRSS) = try Self.spawn(binary, ["run", path, "--output-dir", dir.appendingPathComponent("out").path], stderr: errors)
+            let text = (try? String(contentsOfFile: errors, encoding: .utf8)) ?? ""
             #expect(ContinuousClock.now - start < .seconds(30), "\(name) took \(ContinuousClock.now - start)")
-            #expect(process.terminationReason == .exit && process.terminationStatus == 2, "\(name): \(process.terminationReason) \(process.terminationStatus): \(text)")
+            #expect(status == 2, "\(name): exit status \(status): \(text)")
             #expect(text.contains(fragment), "\(name): \(text)")
+            // Peak RSS of this child (KiB): far below what the file declares (GiB to EiB).
+            #expect(maxRSS < 256 * 1024, "\(name): the child peaked at \(maxRSS) KiB")
         }
-        // ru_maxrss of the largest child so far (kilobytes): far below what the files declare (GiB to EiB).
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_CHILDREN.rawValue), &usage)
-        #expect(usage.ru_maxrss < 512 * 1024, "a child peaked at \(usage.ru_maxrss) KiB")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("out").path))
     }
 }
