@@ -96,7 +96,9 @@ nnk_dwconv2d_plane_t(const nnk_conv2d_params *p, const float *in, const float *w
         // in0 + kh*rs + kw*dw is the input of tap (kh, kw) for output column ow
 #define NNK_IN0(ow) (in + ih0 * p->W + (ow) * sw - p->pad_left)
 #define NNK_DW_BLOCK(at, U) nnk_dw_vectors(NNK_IN0(at), rs, w, KW, dw, kh0, kh1, orow + (at), sw, U, KWC)
-        while (ow < vend) {                     // blocks of 32/16/8 columns; a short rest overlaps back
+        // No vector columns (vend == vlo, which may be past OW) means no blocks: ow < vend alone would
+        // start one at vend - 8 < vlo, outside the row and the output.
+        while (vend > vlo && ow < vend) {       // blocks of 32/16/8 columns; a short rest overlaps back
             const int64_t r = vend - ow;
             if (r >= 32) { NNK_DW_BLOCK(ow, 4); ow += 32; }
             else if (r > 16 && vend - 32 >= vlo) { NNK_DW_BLOCK(vend - 32, 4); ow = vend; }

@@ -13,6 +13,9 @@ import Testing
         // AveragePool 5×5 over a 5×1 plane with pads (96, 2, 2, 2): the AVX2 plane kernel entered its
         // vector loop with no vector columns and stored 8 floats before the output (heap overflow).
         ("avgpool-avx2-store-before-output", "CAoSDGJhY2tlbmQtdGVzdDqfAQo9CgF4EgF5IgtBdmVyYWdlUG9vbCoVCgxrZXJuZWxfc2hhcGVABUAFoAEHKhEKBHBhZHNAYEACQAJAAqABBxIkdGVzdF9hdmVyYWdlcG9vbF8yZF9wcmVjb21wdXRlZF9wYWRzWhsKAXgSFgoUCAESEAoCCAEKAggBCgIIBQoCCAFiGwoBeRIWChQIARIQCgIIAQoCCAEKAggFCgIIBUIECgAQFg=="),
+        // Depthwise 3×3 conv, dilation 65 and pads (0, 96, 0, 64) on width 38: the AVX2 plane kernel ran
+        // a vector block at vend - 8 with no vector columns (reads before the row, writes past the output).
+        ("dwconv-avx2-block-before-row", "CAMSB3B5dG9yY2gaAzAuMzqqAwpwCgEwCgExCgEyEgEzIgRDb252KhIKCWRpbGF0aW9uc0ABQEGgAQcqDAoFZ3JvdXAYBKABAioVCgxrZXJuZWxfc2hhcGVAA0ADoAEHKhEKBHBhZHNAAEBgQABAQKABByoQCgdzdHJpZGVzQCFAAaABBxIQdG9yY2gtaml0LWV4cG9ydCqgAQgECAEIAwgDEAFCATFKkAHOXgK+k4UTvlDun70OD789WgwovlD1nj0bg8C96AG5vSQZEj2Acec8LqHPPfjvDr5Aj0c9fhTDPUB5a7tIP7k8GuukPaA7373A4Qu+cysFvoPS1b3jQRu+vDIDvdvalb3Euwq96UIpPiBQqLwoOfC8BFdYPVdYJr5TDAM+1rrBPQ6Qgr1xTyM+kOEzvSjm/jwqGQgEEAFCATJKEIGzBD4AP1i7SBcovg1mJj5aGwoBMBIWChQIARIQCgIIAgoCCAQKAggGCgIIJlobCgExEhYKFAgBEhAKAggECgIIAQoCCAMKAggDWg8KATISCgoICAESBAoCCARiGwoBMxIWChQIARIQCgIIAgoCCAQKAggECgIIBEICEAY="),
     ]
 
     @Test(arguments: models.map(\.0))
