@@ -27,7 +27,9 @@ nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float
         int64_t ow = 0;
 #define NNK_POINT(ow) nnk_pool2d_window(p, is_avg, in, oh * sh - pt, kh0, kh1, padded_rows, (ow))
         for (; ow < (vend > vlo ? vlo : OW); ow++) orow[ow] = NNK_POINT(ow);
-        for (; ow < vend; ow += 8) {
+        // No vectors (vend == vlo) may leave ow at OW < vlo: the loop must not start then (it would
+        // store 8 floats at vend - 8 < 0).
+        for (; vend > vlo && ow < vend; ow += 8) {
             if (ow + 8 > vend) ow = vend - 8;   // last vector overlaps the previous one
             __m256 acc = is_avg ? _mm256_setzero_ps() : _mm256_set1_ps(-INFINITY);
             for (int64_t kh = kh0; kh < kh1; kh++) {

@@ -28,15 +28,20 @@ enum ExternalDataLoader {
             guard !location.hasPrefix("/") else { throw fail("location '\(location)' is an absolute path; only paths inside the model's directory are allowed") }
             guard !location.split(separator: "/").contains("..") else { throw fail("location '\(location)' leaves the model's directory") }
             guard let full = FileIO.realPath(root + "/" + location) else { throw fail("file '\(location)' not found beside the model") }
-            guard full.hasPrefix(root + "/") else { throw fail("location '\(location)' resolves to '\(full)', outside the model's directory") }
+            guard full.hasPrefix(root.hasSuffix("/") ? root : root + "/") else { throw fail("location '\(location)' resolves to '\(full)', outside the model's directory") }
             let file: (fd: Int32, size: Int)
             if let f = open[full] {
                 file = f
             } else {
-                let fd = Glibc.open(full, O_RDONLY | O_CLOEXEC)
+                // O_NONBLOCK: a FIFO planted beside the model must not block the reader forever;
+                // O_NOFOLLOW: the resolved path must not have become a symlink since it was checked.
+                let fd = Glibc.open(full, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)
                 guard fd >= 0 else { throw fail("cannot open '\(location)': \(FileIO.errorString(errno))") }
                 var st = stat()
-                fstat(fd, &st)
+                guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG else {
+                    close(fd)
+                    throw fail("'\(location)' is not a regular file")
+                }
                 file = (fd, Int(st.st_size))
                 open[full] = file
             }

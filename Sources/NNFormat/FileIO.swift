@@ -10,7 +10,8 @@ import Darwin
 package enum FileIO {
     /// Reads a whole regular file, refusing it before allocating when it is larger than `maxBytes`.
     package static func read(path: String, maxBytes: Int) throws(FormatError) -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        // O_NONBLOCK so that a FIFO fails the regular-file check below instead of blocking in open.
+        let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let e = errno
             if e == ENOENT || e == ENOTDIR { throw .fileNotFound(source: path) }

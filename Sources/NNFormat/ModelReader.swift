@@ -32,7 +32,7 @@ public enum ModelReader {
         }
         var decoder = ProtoDecoder(source: source, limits: options.limits)
         var model = try withBytes(bytes) { raw throws(FormatError) -> Model in
-            try checkWireFormat(raw, source: source)
+            try checkWireFormat(raw, source: source, maxGraphDepth: options.limits.maxGraphDepth)
             guard let proto = onnx__model_proto__unpack(nil, raw.count, raw.baseAddress?.assumingMemoryBound(to: UInt8.self)) else {
                 throw .notProtobuf(source: source, detail: "the bytes do not parse as an ONNX ModelProto")
             }
@@ -47,9 +47,11 @@ public enum ModelReader {
     }
 
     /// Explains malformed bytes before protobuf-c sees them (it reports failure without a reason).
-    static func checkWireFormat(_ raw: UnsafeRawBufferPointer, source: String) throws(FormatError) {
-        switch WireScanner.scan(raw) {
+    static func checkWireFormat(_ raw: UnsafeRawBufferPointer, source: String, maxGraphDepth: Int = ReadOptions.Limits().maxGraphDepth) throws(FormatError) {
+        switch WireScanner.scan(raw, maxGraphDepth: maxGraphDepth) {
         case .wellFormed: break
+        case .tooDeep(let depth):
+            throw .limitExceeded(source: source, what: "subgraph nesting depth", value: depth, limit: maxGraphDepth)
         case .truncated(let detail): throw .truncated(source: source, detail: detail)
         case .malformed(let detail): throw .notProtobuf(source: source, detail: detail)
         }

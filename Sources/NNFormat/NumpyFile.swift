@@ -111,6 +111,14 @@ public enum NumpyFile {
         let total = 10 + header.utf8.count + 1
         header += String(repeating: " ", count: (64 - total % 64) % 64) + "\n"
         let n = header.utf8.count
+        // Version 1.0 stores the header length in 2 bytes; a longer header (a very high rank)
+        // needs version 2.0 and its 4-byte length, padded so the data stays 64-byte aligned.
+        if n > 0xffff {
+            header.removeLast()
+            header += String(repeating: " ", count: (64 - (12 + header.utf8.count + 1) % 64) % 64) + "\n"
+            let m = header.utf8.count
+            return magic + [2, 0, UInt8(m & 0xff), UInt8((m >> 8) & 0xff), UInt8((m >> 16) & 0xff), UInt8(m >> 24)] + Array(header.utf8) + payload
+        }
         var out = magic + [1, 0, UInt8(n & 0xff), UInt8(n >> 8)]
         out += Array(header.utf8)
         out += payload

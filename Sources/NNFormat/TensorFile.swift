@@ -13,8 +13,8 @@ public enum TensorFile {
     public static func read(bytes: [UInt8], source: String = "<memory>", limits: ReadOptions.Limits = .init()) throws(FormatError) -> TensorData {
         var decoder = ProtoDecoder(source: source, limits: limits)
         let tensor = try withBytes(bytes) { raw throws(FormatError) -> TensorData in
-            switch WireScanner.scan(raw, schema: WireScanner.Schema()) {
-            case .wellFormed: break
+            switch WireScanner.scan(raw, schema: .leaf) {
+            case .wellFormed, .tooDeep: break
             case .truncated(let d): throw .truncated(source: source, detail: d)
             case .malformed(let d): throw .notProtobuf(source: source, detail: d)
             }
@@ -38,6 +38,10 @@ public enum TensorFile {
         let encoder = ProtoEncoder(destination: "<memory>")
         let proto = try encoder.tensor(tensor)
         let size = onnx__tensor_proto__get_packed_size(proto)
+        // protobuf-c cannot read back a field of 2 GiB or more (and packs 4 GiB wrongly).
+        guard size <= ModelWriter.maxModelBytes else {
+            throw .limitExceeded(source: "<memory>", what: "serialized tensor size", value: size, limit: ModelWriter.maxModelBytes)
+        }
         return [UInt8](unsafeUninitializedCapacity: size) { buffer, initialized in
             initialized = onnx__tensor_proto__pack(proto, buffer.baseAddress)
         }

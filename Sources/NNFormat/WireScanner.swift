@@ -8,22 +8,51 @@ enum WireScanner {
         case wellFormed
         case truncated(String)
         case malformed(String)
+        /// Subgraphs nest deeper than allowed (found before protobuf-c, whose unpack recurses
+        /// once per nested message and has no depth limit of its own).
+        case tooDeep(depth: Int)
     }
 
-    /// The length-delimited fields (by number) of a message that are messages worth descending into.
-    struct Schema: Sendable {
-        var children: [Int: Schema] = [:]
+    /// The messages the scanner descends into: ModelProto.graph (7) → GraphProto.node (1) /
+    /// initializer (5); NodeProto.attribute (5) → AttributeProto.g (6) / graphs (11) → GraphProto.
+    enum Schema: Sendable {
+        case model, graph, node, attribute
+        /// A message whose fields are checked but not descended into.
+        case leaf
+
+        func child(_ field: Int) -> Schema? {
+            switch (self, field) {
+            case (.model, 7): return .graph
+            case (.graph, 1): return .node
+            case (.graph, 5): return .leaf
+            case (.node, 5): return .attribute
+            case (.attribute, 6), (.attribute, 11): return .graph
+            default: return nil
+            }
+        }
     }
 
-    /// ModelProto.graph (7) → GraphProto.node (1) / initializer (5).
-    static let model = Schema(children: [7: Schema(children: [1: Schema(), 5: Schema()])])
+    static let model = Schema.model
 
-    /// Scans `bytes` as a message of the given schema.
-    static func scan(_ bytes: UnsafeRawBufferPointer, schema: Schema = model) -> Finding {
-        scan(bytes, from: 0, to: bytes.count, nested: schema, path: "")
+    /// Scans `bytes` as a message of the given schema, refusing subgraphs nested more than
+    /// `maxGraphDepth` levels below the main graph.
+    static func scan(_ bytes: UnsafeRawBufferPointer, schema: Schema = model, maxGraphDepth: Int = 64) -> Finding {
+        var limits = Depth(graphs: -1, max: maxGraphDepth)
+        return scan(bytes, from: 0, to: bytes.count, nested: schema, path: "", depth: &limits)
     }
 
-    private static func scan(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, nested: Schema, path: String) -> Finding {
+    /// Graph nesting seen on the current path (the main graph is depth 0).
+    struct Depth {
+        var graphs: Int
+        let max: Int
+    }
+
+    private static func scan(_ b: UnsafeRawBufferPointer, from start: Int, to end: Int, nested: Schema, path: String, depth: inout Depth) -> Finding {
+        if nested == .graph {
+            depth.graphs += 1
+            if depth.graphs > depth.max { return .tooDeep(depth: depth.graphs) }
+        }
+        defer { if nested == .graph { depth.graphs -= 1 } }
         var i = start
         while i < end {
             let tagAt = i
@@ -57,8 +86,8 @@ enum WireScanner {
                     return truncation(field, tagAt, len, UInt64(end - i), path, end == b.count)
                 }
                 let stop = i + Int(len)
-                if let sub = nested.children[field] {
-                    let r = scan(b, from: i, to: stop, nested: sub, path: "\(path) in field \(field) at byte \(tagAt)")
+                if let sub = nested.child(field) {
+                    let r = scan(b, from: i, to: stop, nested: sub, path: "\(path) in field \(field) at byte \(tagAt)", depth: &depth)
                     if r != .wellFormed { return r }
                 }
                 i = stop

@@ -97,7 +97,7 @@ public final class InferenceSession: Sendable {
     public var report: SessionReport { firstPlan?.report ?? plans.withLock { $0.values.first?.report } ?? SessionReport() }
 
     /// Floating-point operations of one run at the declared input shapes (symbolic dimensions as 1).
-    public var flopsPerRun: Int { (firstPlan?.steps ?? []).reduce(0) { $0 + $1.flops } }
+    public var flopsPerRun: Int { (firstPlan?.steps ?? []).reduce(0) { saturatingAdd($0, $1.flops) } }
 
     /// The plan for these inputs, compiled on first use and cached.
     func plan(for feeds: [Tensor]) throws(RuntimeError) -> ExecutionPlan {
@@ -130,7 +130,9 @@ public final class InferenceSession: Sendable {
                 throw .invalidInput(name: info.name, detail: "expected shape \(info.shape), got \(tensor.shape)")
             }
         }
-        let count = tensor.shape.reduce(1, *)
+        guard let count = try? elementCount(tensor.shape, node: info.name, limit: Int.max) else {
+            throw .invalidInput(name: info.name, detail: "shape \(tensor.shape) has a negative or overflowing dimension")
+        }
         let have: Int
         switch tensor.values {
         case .float(let v): have = v.count
@@ -241,9 +243,11 @@ extension InferenceSession {
             var count = 1
             for (d, n) in zip(info.shape, buffer.shape) {
                 if case .value(let v) = d, v != n { throw .invalidInput(name: info.name, detail: "expected shape \(info.shape), got \(buffer.shape)") }
-                count *= n
+                let (c, o) = count.multipliedReportingOverflow(by: n)
+                guard n >= 0, !o else { throw .invalidInput(name: info.name, detail: "shape \(buffer.shape) has a negative or overflowing dimension") }
+                count = c
             }
-            guard buffer.bytes.count >= count * (info.elementType == .float ? 4 : 8) else {
+            guard buffer.bytes.count / (info.elementType == .float ? 4 : 8) >= count else {
                 throw .invalidInput(name: info.name, detail: "shape \(buffer.shape) needs \(count) values, the buffer is \(buffer.bytes.count) bytes")
             }
         }

@@ -5,7 +5,20 @@
 #include <stddef.h>
 #include <errno.h>
 
-#if defined(__GLIBC__) || defined(__linux__)
+// Sanitizers interpose malloc themselves (ASan frees through its own allocator, TSan tracks every
+// block): a second interposer would hand them glibc blocks. Under a sanitizer the counter is off.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || __has_feature(memory_sanitizer)
+#define NN_ALLOCATION_COUNTER_OFF 1
+#endif
+#endif
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define NN_ALLOCATION_COUNTER_OFF 1
+#endif
+
+#if (defined(__GLIBC__) || defined(__linux__)) && !defined(NN_ALLOCATION_COUNTER_OFF)
+int nn_allocation_counter_active(void) { return 1; }
+
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);
@@ -36,6 +49,7 @@ int posix_memalign(void **out, size_t a, size_t n) {
     return 0;
 }
 #else
+int nn_allocation_counter_active(void) { return 0; }
 void nn_allocation_counting(int on) { (void)on; }
 uint64_t nn_allocation_count(void) { return 0; }
 #endif

@@ -68,10 +68,10 @@ struct Attributes {
     }
 }
 
-/// Normalizes an axis in `-rank..<rank` to `0..<rank`, or reports it.
+/// Normalizes an axis in `-rank..<rank` to `0..<rank`, or reports it (a scalar has no axis).
 func normalizeAxis(_ axis: Int64, rank: Int, node: String) throws(RuntimeError) -> Int {
     let a = Int(axis) < 0 ? Int(axis) + rank : Int(axis)
-    guard a >= 0, a < max(rank, 1) else { throw .shapeMismatch(node: node, detail: "axis \(axis) is out of range for rank \(rank)") }
+    guard a >= 0, a < rank else { throw .shapeMismatch(node: node, detail: "axis \(axis) is out of range for rank \(rank)") }
     return a
 }
 

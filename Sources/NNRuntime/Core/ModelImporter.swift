@@ -13,6 +13,7 @@ enum ModelImporter {
                 // Kept out of the graph; a node reading it is reported below.
                 continue
             }
+            try checkConsistent(tensor, context: "initializer '\(t.name)'")
             ids[t.name] = graph.addValue(t.name, constant: constant(tensor, key: "initializer:" + t.name))
         }
         let feeds = model.graph.feedInputs
@@ -28,6 +29,7 @@ enum ModelImporter {
             graph.inputs.append(id)
         }
         let unsupportedInitializers = Set(model.graph.initializers.filter { Tensor($0) == nil }.map(\.name))
+        let declared = Set(model.graph.initializers.map(\.name) + model.graph.inputs.map(\.name))
 
         for (index, node) in model.graph.nodes.enumerated() {
             let name = node.name.isEmpty ? "\(node.opType)_\(index)" : node.name
@@ -52,6 +54,12 @@ enum ModelImporter {
                 unsupported.append(.init(node: name, opType: node.opType, domain: node.domain, opset: opset,
                                          reason: "input '\(input)' has element type \(t?.elementType.description ?? "?") (supported: float, int64)"))
             }
+            // A model built in memory has not been through ModelReader's validation: an input that
+            // is neither defined earlier nor a (possibly unsupported) input/initializer is a cycle or
+            // misordered graph, never an omitted optional input.
+            for input in node.inputs where !input.isEmpty && ids[input] == nil && !declared.contains(input) {
+                throw .invalidNode(node: name, opType: node.opType, detail: "input '\(input)' is not defined before this node (a cycle, or nodes out of order)")
+            }
             let inputs: [ValueID?] = node.inputs.map { $0.isEmpty ? nil : ids[$0] }
             var outputs: [ValueID?] = []
             for o in node.outputs {
@@ -72,6 +80,20 @@ enum ModelImporter {
             graph.outputs.append(id)
         }
         return (graph, feeds, model.graph.outputs)
+    }
+
+    /// Refuses tensor data whose values do not fill its dims (possible in a model built in memory;
+    /// ModelReader never produces one): kernels would read past the buffer.
+    static func checkConsistent(_ t: Tensor, context: String) throws(RuntimeError) {
+        let count = t.shape.allSatisfy { $0 >= 0 } ? saturatingProduct(t.shape) : -1
+        let have: Int
+        switch t.values {
+        case .float(let v): have = v.count
+        case .int64(let v): have = v.count
+        }
+        guard count == have else {
+            throw .invalidNode(node: context, opType: "tensor", detail: "dims \(t.shape) describe \(count) values, the data holds \(have)")
+        }
     }
 
     static func constant(_ t: Tensor, key: String? = nil) -> ConstantTensor {

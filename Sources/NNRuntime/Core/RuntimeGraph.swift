@@ -59,6 +59,17 @@ struct RuntimeGraph {
         return p
     }
 
+    /// Replaces every use of each key of `substitution` (node inputs and graph outputs) with its
+    /// value, in one pass over the graph (removal passes collect their rewrites and apply them
+    /// together: one `replaceUses` per removed node is quadratic in a long chain).
+    mutating func replaceUses(_ substitution: [ValueID: ValueID]) {
+        guard !substitution.isEmpty else { return }
+        for i in nodes.indices where nodes[i].inputs.contains(where: { $0.map { substitution[$0] != nil } ?? false }) {
+            nodes[i].inputs = nodes[i].inputs.map { $0.map { substitution[$0] ?? $0 } }
+        }
+        outputs = outputs.map { substitution[$0] ?? $0 }
+    }
+
     /// Replaces every use of `old` (node inputs and graph outputs) with `new`.
     mutating func replaceUses(of old: ValueID, with new: ValueID) {
         for i in nodes.indices {

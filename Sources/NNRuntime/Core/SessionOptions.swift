@@ -11,6 +11,9 @@ public struct SessionOptions: Sendable, Equatable {
     public var optimize: Bool
     /// The most elements any one intermediate tensor may have.
     public var maxTensorElements: Int
+    /// The most bytes one plan may hold: its activation arena and workspace, and the values
+    /// computed when the plan is made (constant folding). Checked before allocating.
+    public var maxMemoryBytes: Int = 1 << 34
     /// With `optimize`, only these passes run (by name, e.g. `FuseActivationIntoProducer`); `nil`: all.
     public var enabledPasses: Set<String>?
 

@@ -17,7 +17,7 @@ struct Concat: Operator {
             for d in x.shape.indices where d != a && x.shape[d] != first.shape[d] {
                 throw .shapeMismatch(node: node, detail: "shapes \(first.shape) and \(x.shape) differ outside axis \(a)")
             }
-            out[a] += x.shape[a]
+            out[a] = try checkedAdd(out[a], x.shape[a], node: node, "the concatenated dim \(a)")
         }
         return [OutputFact(type: first.type, shape: out)]
     }

@@ -8,6 +8,7 @@ struct Constant: Operator {
     init(_ a: Attributes) throws(RuntimeError) {
         if let t = try a.tensor("value") {
             guard let tensor = Tensor(t) else { throw a.fail("constant of type \(t.elementType) is not supported (float, integer types)") }
+            try ModelImporter.checkConsistent(tensor, context: a.node.displayName)
             value = ModelImporter.constant(tensor, key: "constant:" + a.node.name)
         } else if a.has("value_float") {
             value = ConstantTensor(shape: [], floats: [try a.float("value_float", 0)])

@@ -29,7 +29,7 @@ struct Conv: Operator {
             throw .shapeMismatch(node: node, detail: "X \(x.shape) and W \(w.shape) must both have rank 3 to 5")
         }
         let c = x.shape[1], m = w.shape[0]
-        guard c % group == 0, m % group == 0, w.shape[1] * group == c else {
+        guard c % group == 0, m % group == 0, w.shape[1] == c / group else {
             throw .shapeMismatch(node: node, detail: "W \(w.shape) with group \(group) does not fit X \(x.shape)")
         }
         if inputs.count > 2, let b = inputs[2], b.shape != [m] {
@@ -47,7 +47,7 @@ struct Conv: Operator {
 
     func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int {
         guard let w = inputs[1], let out = outputs.first else { return 0 }
-        return 2 * out.shape.reduce(1, *) * w.shape[1...].reduce(1, *)
+        return saturatingProduct([2, saturatingProduct(out.shape), saturatingProduct(Array(w.shape[1...]))])
     }
 
     func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {
@@ -59,7 +59,8 @@ struct Conv: Operator {
         let ep = BoundEpilogue(epilogue, bias: bias, residual: residual)
         let r = try geometry.resolve(input: Array(x.shape[2...]), kernel: Array(w.shape[2...]), node: ctx.node)
         let spatial = x.shape.count - 2
-        if spatial <= 2, let weights = w.constant {
+        // Empty operands (a zero dim) take the reference loops, which handle them; the packed path does not.
+        if spatial <= 2, let weights = w.constant, !x.shape.contains(0), !w.shape.contains(0) {
             // 1-D runs as 2-D with a height of 1.
             let two = spatial == 2
             var p = nnk_conv2d_params()

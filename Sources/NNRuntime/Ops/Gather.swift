@@ -8,6 +8,10 @@ struct Gather: Operator {
             throw .shapeMismatch(node: node, detail: "needs data and integer indices")
         }
         let a = try normalizeAxis(axis, rank: x.shape.count, node: node)
+        // With an empty axis every index is out of range (the kernel must never clamp to -1).
+        if x.shape[a] == 0 && i.count > 0 {
+            throw .shapeMismatch(node: node, detail: "gathers \(i.count) indices from axis \(a) of size 0")
+        }
         if let c = i.constant {
             for v in c.int64Array() where v < -Int64(x.shape[a]) || v >= Int64(x.shape[a]) {
                 throw .shapeMismatch(node: node, detail: "index \(v) is out of range for axis \(a) of size \(x.shape[a])")

@@ -43,7 +43,7 @@ struct Gemm: Operator {
 
     func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int {
         guard let a = inputs[0], let b = inputs[1], let d = try? dims(a.shape, b.shape, node: "") else { return 0 }
-        return 2 * d.m * d.n * d.k
+        return saturatingProduct([2, d.m, d.n, d.k])
     }
 
     func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {

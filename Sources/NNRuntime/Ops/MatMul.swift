@@ -43,7 +43,7 @@ struct MatMul: Operator {
 
     func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int {
         guard let a = inputs[0], let b = inputs[1], let l = try? layout(a.shape, b.shape, node: "") else { return 0 }
-        return 2 * l.batch.reduce(1, *) * l.m * l.n * l.k
+        return saturatingProduct([2, saturatingProduct(l.batch), l.m, l.n, l.k])
     }
 
     func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {

@@ -46,10 +46,18 @@ struct Pad: Operator {
                 throw .shapeMismatch(node: node, detail: "reflect pads \(p) must be smaller than the input dims \(x.shape)")
             }
         }
+        if inputs.count > 2, let v = inputs[2], v.count < 1 || v.type != x.type {
+            throw .shapeMismatch(node: node, detail: "constant_value should be one \(x.type) value, is \(v.type) \(v.shape)")
+        }
         if mode != .constant, x.count == 0, p.contains(where: { $0 > 0 }) {
             throw .shapeMismatch(node: node, detail: "cannot \(mode.rawValue)-pad an empty tensor")
         }
-        return [OutputFact(type: x.type, shape: x.shape.indices.map { x.shape[$0] + p[$0] + p[x.shape.count + $0] })]
+        var out: [Int] = []
+        for d in x.shape.indices {
+            let begin = try checkedAdd(x.shape[d], p[d], node: node, "dim \(d) of \(x.shape) padded by \(p)")
+            out.append(try checkedAdd(begin, p[x.shape.count + d], node: node, "dim \(d) of \(x.shape) padded by \(p)"))
+        }
+        return [OutputFact(type: x.type, shape: out)]
     }
 
     func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int { 0 }

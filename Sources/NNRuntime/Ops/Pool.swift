@@ -25,7 +25,7 @@ struct Pool: Operator {
     }
 
     func flops(_ inputs: [InputFact?], _ outputs: [OutputFact]) -> Int {
-        (outputs.first?.shape.reduce(1, *) ?? 0) * (geometry.kernel?.reduce(1, *) ?? 1)
+        saturatingProduct([saturatingProduct(outputs.first?.shape ?? [0]), saturatingProduct(geometry.kernel ?? [1])])
     }
 
     func bind(_ ctx: BindContext) throws(RuntimeError) -> any Kernel {

@@ -39,12 +39,20 @@ struct Reshape: Operator {
             }
         }
         let total = x.count
+        // Dims come from the file: multiply with overflow checks (a product that overflows cannot equal `total`).
+        var product = 1
+        for d in out {
+            let (p, o) = product.multipliedReportingOverflow(by: d)
+            guard !o else { throw .shapeMismatch(node: node, detail: "cannot reshape \(x.shape) (\(total) elements) to \(spec): the dimensions overflow") }
+            product = p
+        }
         if let i = inferred {
-            let rest = out.reduce(1, *)
+            let rest = product
             guard rest > 0, total % rest == 0 else { throw .shapeMismatch(node: node, detail: "cannot reshape \(x.shape) to \(spec)") }
             out[i] = total / rest
+            product = total
         }
-        guard out.reduce(1, *) == total else { throw .shapeMismatch(node: node, detail: "cannot reshape \(x.shape) (\(total) elements) to \(out)") }
+        guard product == total else { throw .shapeMismatch(node: node, detail: "cannot reshape \(x.shape) (\(total) elements) to \(out)") }
         return [OutputFact(type: x.type, shape: out)]
     }
 

@@ -5,6 +5,10 @@ import NNFormat
 struct Planner {
     let options: SessionOptions
 
+    /// Nodes with constant inputs that cost more floating-point operations than this are not
+    /// evaluated when the plan is made (they run with the plan instead).
+    static let maxFoldFlops = 1 << 30
+
     /// The passes, in order. Each is one file under `Passes/`.
     static let passes: [any GraphPass] = [
         RemoveDropout(), RemoveIdentity(), LowerBatchNormToChannelAffine(), FoldChannelAffineIntoProducer(),
@@ -21,7 +25,12 @@ struct Planner {
 
     func plan(_ base: RuntimeGraph, inputs: [InputSpec]) throws(RuntimeError) -> ExecutionPlan {
         var graph = base
+        guard inputs.count == graph.inputs.count else {
+            throw .invalidInput(name: "", detail: "expected \(graph.inputs.count) inputs, got \(inputs.count)")
+        }
         for (i, id) in graph.inputs.enumerated() {
+            // Declared input shapes come from the file: check them like any other tensor.
+            _ = try elementCount(inputs[i].shape, node: "graph input '\(graph[id].name)'", limit: options.maxTensorElements)
             graph[id].type = inputs[i].type
             graph[id].shape = inputs[i].shape
             if let v = inputs[i].values { graph[id].constant = ConstantTensor(shape: inputs[i].shape, int64s: v) }
@@ -43,6 +52,7 @@ struct Planner {
     /// Infers every value's type and shape in node order, and evaluates nodes whose inputs are all
     /// constant (removing them from the graph).
     func inferAndFold(_ graph: inout RuntimeGraph, report: inout SessionReport) throws(RuntimeError) {
+        var foldedBytes = 0
         var kept: [RuntimeNode] = []
         kept.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
@@ -60,13 +70,32 @@ struct Planner {
                 throw .invalidNode(node: node.name, opType: node.opType, detail: "has \(node.outputs.count) outputs, the operator makes \(outs.count)")
             }
             for (i, o) in node.outputs.enumerated() {
-                guard let o, i < outs.count else { continue }
+                guard let o else { continue }
+                guard i < outs.count else {
+                    throw .invalidNode(node: node.name, opType: node.opType, detail: "output \(i) is requested, the operator makes \(outs.count)")
+                }
                 _ = try elementCount(outs[i].shape, node: node.name, limit: options.maxTensorElements)
                 graph[o].type = outs[i].type
                 graph[o].shape = outs[i].shape
             }
-            let foldable = (!node.op.needsInputValues || facts.allSatisfy { $0 == nil || $0?.constant != nil })
+            // A node without outputs computes nothing anyone can read: drop it here, so that no pass
+            // or kernel sees a node whose `outputs[0]` does not exist.
+            if node.outputs.allSatisfy({ $0 == nil }) { continue }
+            var foldable = (!node.op.needsInputValues || facts.allSatisfy { $0 == nil || $0?.constant != nil })
                 && !node.outputs.compactMap({ $0 }).isEmpty
+            if foldable && node.op.needsInputValues && !node.op.isView {
+                // Folding runs the kernel now: an expensive node stays in the plan (it runs only if the
+                // caller runs the model), and what folding keeps in memory counts against the limit.
+                if node.op.flops(facts, outs) > Planner.maxFoldFlops {
+                    foldable = false
+                } else {
+                    for o in outs { foldedBytes = saturatingAdd(foldedBytes, saturatingProduct(o.shape + [o.type.byteSize])) }
+                    guard foldedBytes <= options.maxMemoryBytes else {
+                        throw .limitExceeded(what: "bytes of values computed when the plan is made (at node '\(node.name)')",
+                                             value: foldedBytes, limit: options.maxMemoryBytes)
+                    }
+                }
+            }
             if foldable {
                 let constants = try evaluate(node, facts: facts, outputs: outs)
                 for (i, o) in node.outputs.enumerated() {
@@ -127,6 +156,9 @@ struct Planner {
             MemoryPlanner.Request(id: id, bytes: (graph.values[id].shape ?? []).reduce(1, *) * (graph.values[id].type ?? .float).byteSize, first: l.first, last: l.last)
         }
         let (offsets, arenaBytes) = MemoryPlanner.plan(requests)
+        guard arenaBytes <= options.maxMemoryBytes else {
+            throw .limitExceeded(what: "activation memory of the plan in bytes", value: arenaBytes, limit: options.maxMemoryBytes)
+        }
         func slot(_ id: ValueID) -> Slot {
             let r = root[id.index]
             if let c = graph.values[r].constant { return .host(c.buffer) }
@@ -152,6 +184,11 @@ struct Planner {
             let flops = node.op.flops(facts, outputs.map { OutputFact(type: $0.type, shape: $0.shape) })
             if !node.op.isView { steps.append(PlanStep(node: node.name, opType: node.opType, kernel: kernel, flops: flops)) }
             report.steps.append(node.name + " (" + node.opType + (node.op.fusionSummary.map { " + " + $0 } ?? "") + (node.op.isView ? ", view" : "") + ")")
+        }
+        let workspaceBytes = saturatingProduct([workspace, 4, options.threads])
+        guard saturatingAdd(arenaBytes, workspaceBytes) <= options.maxMemoryBytes else {
+            throw .limitExceeded(what: "activation and workspace memory of the plan in bytes", value: saturatingAdd(arenaBytes, workspaceBytes),
+                                 limit: options.maxMemoryBytes)
         }
         let outputs = graph.outputs.map { id in (slot: slot(id), fact: OutputFact(type: graph[id].type ?? .float, shape: graph[id].shape ?? [])) }
         return ExecutionPlan(steps: steps, arenaBytes: arenaBytes, workspaceFloatsPerTask: workspace, threads: options.threads,
