@@ -1,5 +1,5 @@
 // nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
-//   depthwise (groups == C_in == C_out > 1): direct per-plane kernel over a padded copy (nnk_dwconv.c)
+//   depthwise (groups == C_in == C_out > 1): direct, 8 channels x a band of rows at a time (nnk_dwconv.c)
 //   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
@@ -8,7 +8,6 @@
 // there the GEMM is computed pixel-major (M = pixels in MR = 6 panels, N = channels, weights packed as
 // NR panels) and the tile is stored transposed. Every output sums its K terms in the same order
 // either way, so both give the same bits.
-#include <string.h>
 #include "nnk_internal.h"
 
 typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL, NNK_CONV_PIXEL_MAJOR } nnk_conv_kind;
@@ -46,13 +45,13 @@ static nnk_conv_gemm nnk_conv_gemm_of(const nnk_conv2d_params *p) {
 }
 
 int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p) {
-    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return p->C_out * p->KH * p->KW;
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_packed_floats(p);
     return p->groups * nnk_conv_gemm_of(p).panels_floats;
 }
 
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
-        memcpy(packed, weights, (size_t)(p->C_out * p->KH * p->KW) * sizeof(float));
+        nnk_dwconv2d_pack(p, weights, packed);
         return;
     }
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
@@ -73,7 +72,7 @@ int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
 }
 
 /// The work is an index space: GEMM kinds (image*group, M part, NR column panel of the GEMM: pixels,
-/// or channels when pixel-major); depthwise (image*channel, output row). M is split only when there
+/// or channels when pixel-major); depthwise (image*block of 8 channels, band of output rows). M is split only when there
 /// are fewer column panels than tasks.
 typedef struct nnk_conv_space {
     int64_t units, mparts, panels, total;
@@ -82,7 +81,8 @@ typedef struct nnk_conv_space {
 static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntasks) {
     nnk_conv_space s;
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
-        s.units = p->N * p->C_out; s.mparts = 1; s.panels = p->OH;
+        s.units = p->N * nnk_div_up(p->C_out, 8); s.mparts = 1;
+        s.panels = nnk_div_up(p->OH, nnk_dwconv2d_band_rows(p));
     } else {
         const nnk_conv_gemm g = nnk_conv_gemm_of(p);
         s.units = p->N * p->groups;
@@ -118,11 +118,14 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
     for (int64_t idx = begin; idx < end;) {
         const int64_t unit = idx / per_unit, mp = idx % per_unit / s.panels, sp = idx % s.panels;
         const int64_t run = NNK_MIN(end - idx, s.panels - sp);    // consecutive panels of one (unit, mp)
-        if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, c), panels = output rows
-            const int64_t n = unit / p->C_out, c = unit % p->C_out;
+        if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, 8 channels), panels = bands
+            const int64_t blocks = nnk_div_up(p->C_out, 8), n = unit / blocks, c0 = unit % blocks * 8;
+            const int64_t bh = nnk_dwconv2d_band_rows(p);
             const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
-            kt->dwconv2d_plane(p, input + unit * HW, packed_weights + c * p->KH * p->KW,
-                               output + unit * OHW, &e, c, sp, sp + run, nnk_align64(workspace));
+            for (int64_t band = sp; band < sp + run; band++)
+                kt->dwconv2d_c8(p, input + n * p->C_in * HW, packed_weights + c0 * p->KH * p->KW,
+                                output + n * p->C_out * OHW, &e, c0, NNK_MIN(8, p->C_out - c0), band * bh,
+                                NNK_MIN(p->OH, (band + 1) * bh), nnk_align64(workspace));
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;

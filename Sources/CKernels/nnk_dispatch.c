@@ -11,9 +11,10 @@ static const nnk_kernels nnk_kernels_reference = {
     .affine_row = nnk_affine_row__ref,
     .binary_row = nnk_binary_row__ref,
     .softmax_row = nnk_softmax_row__ref,
-    .dwconv2d_plane = nnk_dwconv2d_plane__ref,
+    .dwconv2d_c8 = nnk_dwconv2d_c8__ref,
     .pool2d_plane = nnk_pool2d_plane__ref,
     .global_pool = nnk_global_pool__ref,
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__ref,
     .im2col_pack = nnk_pack_b_im2col__ref,
 };
 
@@ -26,9 +27,10 @@ static const nnk_kernels nnk_kernels_avx2_fma = {
     .affine_row = nnk_affine_row__avx2_fma,
     .binary_row = nnk_binary_row__avx2_fma,
     .softmax_row = nnk_softmax_row__avx2_fma,
-    .dwconv2d_plane = nnk_dwconv2d_plane__avx2_fma,
+    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
     .pool2d_plane = nnk_pool2d_plane__avx2_fma,
     .global_pool = nnk_global_pool__avx2_fma,
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,
     .im2col_pack = nnk_pack_b_im2col__avx2_fma,
 };
 #endif

@@ -37,6 +37,9 @@ static inline float *nnk_align64(float *p) {
 #define NNK_NC 512   // columns of B packed per block (KC*NC*4 = 512 KiB)
 #endif
 
+/// At most this many rows go to the small-M (GEMV-like) kernel when B is pre-packed.
+#define NNK_SMALL_M 5
+
 /// The K blocking depends on K only, so every task sums each C element in the same order.
 static inline int64_t nnk_gemm_kc(int64_t K) {
     int64_t nb = nnk_div_up(K, NNK_KC);
@@ -78,15 +81,21 @@ typedef struct nnk_kernels {
     void (*binary_row)(int32_t op, int64_t n, const float *a, int64_t as, const float *b, int64_t bs,
                        float *out);
     void (*softmax_row)(int64_t cols, const float *in, float *out, int32_t log);
-    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW); scratch holds
-    /// nnk_dwconv2d_scratch_floats(p) floats (64-byte aligned).
-    void (*dwconv2d_plane)(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
-                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1, float *scratch);
+    /// Depthwise conv of channels [c0, c0+cn) (cn <= 8, c0 a multiple of 8) of one image, output rows
+    /// [oh0, oh1): in is the image (C, H, W), out its output (C, OH, OW), w8 the channels' packed block
+    /// (KH*KW, 8); e is resolved for the image (channel = c). scratch: nnk_dwconv2d_scratch_floats(p)
+    /// floats, 64-byte aligned; oh1 - oh0 <= nnk_dwconv2d_band_rows(p).
+    void (*dwconv2d_c8)(const nnk_conv2d_params *p, const float *in, const float *w8, float *out,
+                        const nnk_epi *e, int64_t c0, int64_t cn, int64_t oh0, int64_t oh1, float *scratch);
     /// 2-D pooling of one plane with dilation 1 (avg: is_avg != 0).
     void (*pool2d_plane)(const nnk_pool_params *p, int is_avg, const float *in, float *out);
     /// Packs rows [k0, k0+kc) x columns [n0, n0+nc) of the implicit im2col matrix into NR panels.
     void (*im2col_pack)(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
                         int64_t nc, float *dst);
+    /// tile[m*NR + j] = sum_k a[m*a_rs + k*a_cs] * b[k*NR + j] for m < M <= NNK_SMALL_M; b is one
+    /// packed B panel (K x NR).
+    void (*sgemm_small_m_panel)(int64_t M, int64_t K, const float *a, int64_t a_rs, int64_t a_cs,
+                                const float *b, float *tile);
     /// out[i] = max or mean of in[i*size : (i+1)*size]
     void (*global_pool)(int is_avg, int64_t planes, int64_t size, const float *in, float *out);
 } nnk_kernels;
@@ -101,8 +110,9 @@ void nnk_activation__ref(int32_t, float, float, const float *, float *, int64_t)
 void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
 void nnk_binary_row__ref(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
-void nnk_dwconv2d_plane__ref(const nnk_conv2d_params *, const float *, const float *, float *,
-                             const nnk_epi *, int64_t, int64_t, int64_t, float *);
+void nnk_dwconv2d_c8__ref(const nnk_conv2d_params *, const float *, const float *, float *,
+                          const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
+void nnk_sgemm_small_m_panel__ref(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
@@ -113,8 +123,9 @@ void nnk_activation__avx2_fma(int32_t, float, float, const float *, float *, int
 void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
 void nnk_binary_row__avx2_fma(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
-void nnk_dwconv2d_plane__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
-                                  const nnk_epi *, int64_t, int64_t, int64_t, float *);
+void nnk_dwconv2d_c8__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
+                               const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
+void nnk_sgemm_small_m_panel__avx2_fma(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
@@ -126,8 +137,12 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
 float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0, int64_t kh0,
                         int64_t kh1, int64_t padded_rows, int64_t ow);
 
-/// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
+/// Depthwise (nnk_dwconv.c): scratch floats per task (one band of channel-interleaved padded input
+/// rows), output rows per band (depends on p only), packed weight floats, and the packing.
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
+int64_t nnk_dwconv2d_band_rows(const nnk_conv2d_params *p);
+int64_t nnk_dwconv2d_packed_floats(const nnk_conv2d_params *p);
+void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, float *packed);
 
 // ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
 /// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
@@ -155,6 +170,11 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, int c_transposed,
                     const nnk_epi *e, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
+/// C[0:M, n0:n1] = alpha * A * packed B, then epilogue, for M <= NNK_SMALL_M (nnk_sgemm_small_m.c);
+/// n0 is a multiple of NR; tile holds M*NR floats.
+void nnk_sgemm_small_m(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha, const float *a,
+                       int64_t a_rs, int64_t a_cs, const float *packed_b, float *C, int64_t ldc, const nnk_epi *e,
+                       int64_t n0, int64_t n1, float *tile);
 
 // Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
 // destination needs NR floats of slack after the block: the AVX2 variant writes whole 16-float runs).

@@ -52,5 +52,11 @@ void nnk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
         b.ptr = packed_b;
     }
     const nnk_epi e = nnk_epi_make(ep, ep ? ep->channel_axis : 0, 0, 0, ep ? ep->residual_ld : 0);
+    if (packed_b && M <= NNK_SMALL_M && K > 0) {   // e.g. a fully connected layer at batch 1
+        // the workspace holds far more than the M x NR tile (see nnk_gemm_workspace_floats)
+        nnk_sgemm_small_m(nnk_active(), M, N, K, alpha, A, a_rs, a_cs, packed_b, C, ldc, &e, n0, n1,
+                          nnk_align64(workspace));
+        return;
+    }
     nnk_gemm_block(nnk_active(), M, N, K, alpha, &a, &b, C, ldc, 0, &e, m0, m1, n0, n1, workspace);
 }

@@ -136,6 +136,14 @@ extension KernelTests {
             ConvCase(cin: 13, h: 5, w: 5, cout: 13, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 13),
             ConvCase(cin: 2, h: 7, w: 75, cout: 2, kh: 3, kw: 4, stride: (1, 2), pads: (0, 1, 2, 3), groups: 2),
             ConvCase(cin: 2, h: 4, w: 53, cout: 2, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
+            // depthwise, 8 channels per block: narrow planes, partial blocks, several row bands
+            ConvCase(cin: 19, h: 7, w: 7, cout: 19, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 19),
+            ConvCase(n: 2, cin: 9, h: 8, w: 6, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (0, 1, 1, 1), groups: 9),
+            ConvCase(cin: 16, h: 1, w: 1, cout: 16, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 16),
+            ConvCase(cin: 8, h: 3, w: 13, cout: 8, kh: 1, kw: 2, stride: (1, 3), groups: 8),
+            ConvCase(cin: 10, h: 40, w: 150, cout: 10, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 10),
+            ConvCase(cin: 9, h: 33, w: 161, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 9),
+            ConvCase(cin: 3, h: 14, w: 9, cout: 3, kh: 5, kw: 5, pads: (4, 4, 4, 4), groups: 3),
         ] }
 
         @Test func matchesReferenceWithEveryTaskSplit() {
