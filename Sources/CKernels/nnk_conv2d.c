@@ -1,5 +1,6 @@
 // nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
 //   depthwise (groups == C_in == C_out > 1): direct, 8 channels x a band of rows at a time (nnk_dwconv.c)
+//   3x3, stride 1, >= 16 channels, outputs >= 10x10: Winograd F(4x4, 3x3) (nnk_winograd.c), unless p->no_winograd
 //   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
@@ -10,10 +11,15 @@
 // either way, so both give the same bits.
 #include "nnk_internal.h"
 
-typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL, NNK_CONV_PIXEL_MAJOR } nnk_conv_kind;
+typedef enum {
+    NNK_CONV_DEPTHWISE = NNK_CONV_ALGO_DEPTHWISE, NNK_CONV_POINTWISE = NNK_CONV_ALGO_POINTWISE,
+    NNK_CONV_IM2COL = NNK_CONV_ALGO_IM2COL, NNK_CONV_PIXEL_MAJOR = NNK_CONV_ALGO_PIXEL_MAJOR,
+    NNK_CONV_WINOGRAD = NNK_CONV_ALGO_WINOGRAD_F4X3
+} nnk_conv_kind;
 
 static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
     if (p->groups > 1 && p->groups == p->C_in && p->C_out == p->C_in) return NNK_CONV_DEPTHWISE;
+    if (nnk_winograd_applies(p)) return NNK_CONV_WINOGRAD;
     const int64_t pixels = p->OH * p->OW, cout_g = p->C_out / p->groups;
     // padded work of each layout, relative: channel-major pads pixels to NR and channels to MR
     const double channel_major = (double)nnk_round_up(pixels, NNK_NR) * (double)nnk_round_up(cout_g, NNK_MR);
@@ -24,6 +30,8 @@ static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
         return NNK_CONV_POINTWISE;
     return NNK_CONV_IM2COL;
 }
+
+int32_t nnk_conv2d_algorithm(const nnk_conv2d_params *p) { return (int32_t)nnk_conv_kind_of(p); }
 
 /// The per-group GEMM dimensions (pixel-major: M = pixels, N = channels) and packed weight floats.
 typedef struct nnk_conv_gemm {
@@ -46,12 +54,17 @@ static nnk_conv_gemm nnk_conv_gemm_of(const nnk_conv2d_params *p) {
 
 int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_packed_floats(p);
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) return 36 * nnk_winograd_geom(p).u_floats;
     return p->groups * nnk_conv_gemm_of(p).panels_floats;
 }
 
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
         nnk_dwconv2d_pack(p, weights, packed);
+        return;
+    }
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {
+        nnk_winograd_pack_weights(p, weights, packed);
         return;
     }
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
@@ -67,6 +80,7 @@ void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, f
 
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_scratch_floats(p);
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) return nnk_winograd_workspace_floats(p);
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     return nnk_gemm_workspace_floats(g.M, g.N, g.K);
 }
@@ -83,6 +97,9 @@ static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntas
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
         s.units = p->N * nnk_div_up(p->C_out, 8); s.mparts = 1;
         s.panels = nnk_div_up(p->OH, nnk_dwconv2d_band_rows(p));
+    } else if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {   // (image, tile block), output channels
+        s.units = p->N * nnk_winograd_geom(p).blocks; s.panels = 1; s.mparts = 1;
+        if (s.units < ntasks) s.mparts = NNK_MIN(nnk_div_up(p->C_out, NNK_MR), nnk_div_up(ntasks, s.units));
     } else {
         const nnk_conv_gemm g = nnk_conv_gemm_of(p);
         s.units = p->N * p->groups;
@@ -126,6 +143,12 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
                 kt->dwconv2d_c8(p, input + n * p->C_in * HW, packed_weights + c0 * p->KH * p->KW,
                                 output + n * p->C_out * OHW, &e, c0, NNK_MIN(8, p->C_out - c0), band * bh,
                                 NNK_MIN(p->OH, (band + 1) * bh), nnk_align64(workspace));
+        } else if (kind == NNK_CONV_WINOGRAD) {                    // unit = (n, tile block)
+            const int64_t blocks = nnk_winograd_geom(p).blocks, n = unit / blocks, pm = nnk_div_up(p->C_out, NNK_MR);
+            const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
+            nnk_winograd_block(kt, p, input + n * p->C_in * HW, packed_weights, output + n * p->C_out * OHW, &e,
+                               unit % blocks, NNK_MIN(p->C_out, pm * mp / s.mparts * NNK_MR),
+                               NNK_MIN(p->C_out, pm * (mp + 1) / s.mparts * NNK_MR), workspace);
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;

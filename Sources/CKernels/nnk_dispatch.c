@@ -14,6 +14,8 @@ static const nnk_kernels nnk_kernels_reference = {
     .dwconv2d_c8 = nnk_dwconv2d_c8__ref,
     .pool2d_plane = nnk_pool2d_plane__ref,
     .global_pool = nnk_global_pool__ref,
+    .winograd_input = nnk_winograd_input__ref,
+    .winograd_output = nnk_winograd_output__ref,
     .sgemm_small_m_panel = nnk_sgemm_small_m_panel__ref,
     .im2col_pack = nnk_pack_b_im2col__ref,
 };
@@ -30,6 +32,8 @@ static const nnk_kernels nnk_kernels_avx2_fma = {
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
     .pool2d_plane = nnk_pool2d_plane__avx2_fma,
     .global_pool = nnk_global_pool__avx2_fma,
+    .winograd_input = nnk_winograd_input__avx2_fma,
+    .winograd_output = nnk_winograd_output__avx2_fma,
     .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,
     .im2col_pack = nnk_pack_b_im2col__avx2_fma,
 };

@@ -89,25 +89,6 @@ void nnk_dwconv2d_c8__ref(const nnk_conv2d_params *p, const float *in, const flo
 }
 
 #if NNK_HAVE_AVX2
-/// Transposes 8 rows of 8 floats in place: r[i][j] becomes r[j][i].
-static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void nnk_transpose8x8(__m256 r[8]) {
-    __m256 t[8], s[8];
-    for (int i = 0; i < 8; i += 2) {    // t[i] = r_i0 r_(i+1)0 r_i1 r_(i+1)1 | same for columns 4, 5
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int h = 0; h < 8; h += 4) {    // s[h + j] = column j (and j + 4) of rows h..h+3
-        s[h + 0] = _mm256_shuffle_ps(t[h + 0], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
-        s[h + 1] = _mm256_shuffle_ps(t[h + 0], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
-        s[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
-        s[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
-    }
-    for (int j = 0; j < 4; j++) {
-        r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
-        r[j + 4] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
-    }
-}
-
 /// Fills scratch rows for padded input rows [y0, y0 + rows) of channels [c0, c0+cn), Wp pixels each.
 static inline NNK_TARGET_AVX2 void nnk_dw_fill_scratch(const nnk_conv2d_params *p, const float *in, int64_t c0,
                                                       int64_t cn, int64_t y0, int64_t rows, int64_t Wp,

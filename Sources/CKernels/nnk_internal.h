@@ -96,6 +96,14 @@ typedef struct nnk_kernels {
     /// packed B panel (K x NR).
     void (*sgemm_small_m_panel)(int64_t M, int64_t K, const float *a, int64_t a_rs, int64_t a_cs,
                                 const float *b, float *tile);
+    /// Winograd input transform of tiles [t0, t0+nb) of one image (in is (C_in, H, W)) into V: 36
+    /// matrices (C_in x block) packed as NR-column panels; tiles past nb up to a multiple of NR are 0.
+    void (*winograd_input)(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb, int64_t block,
+                           float *V);
+    /// Winograd output transform of M (36 matrices C_out x block) for channels [m0, m1) and tiles
+    /// [t0, t0+nb) into the image's output (C_out, OH, OW), with the epilogue.
+    void (*winograd_output)(const nnk_conv2d_params *p, const float *M, int64_t block, int64_t t0, int64_t nb,
+                            int64_t m0, int64_t m1, float *out, const nnk_epi *e);
     /// out[i] = max or mean of in[i*size : (i+1)*size]
     void (*global_pool)(int is_avg, int64_t planes, int64_t size, const float *in, float *out);
 } nnk_kernels;
@@ -113,6 +121,9 @@ void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_c8__ref(const nnk_conv2d_params *, const float *, const float *, float *,
                           const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
 void nnk_sgemm_small_m_panel__ref(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
+void nnk_winograd_input__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_output__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, int64_t,
+                              float *, const nnk_epi *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
@@ -126,6 +137,9 @@ void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_c8__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
                                const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
 void nnk_sgemm_small_m_panel__avx2_fma(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
+void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
+                                   int64_t, float *, const nnk_epi *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
@@ -185,3 +199,20 @@ void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int6
 /// MR-row panels of the transposed im2col matrix: rows (pixels) [m0, m0+mc), columns [k0, k0+kc).
 void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
                        int64_t kc, float *dst);
+
+// ---- Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (nnk_winograd.c) ----
+/// Tiles of 4x4 outputs per image, tiles per block (a multiple of NR), blocks per image, and the
+/// floats of one packed U_xi (MR-row panels).
+typedef struct nnk_wg_geom {
+    int64_t tiles_h, tiles_w, tiles, block, blocks, u_floats;
+} nnk_wg_geom;
+/// Whether nnk_conv2d uses Winograd for p (3x3, stride 1, no dilation or groups, >= 16 channels,
+/// outputs >= 10x10, not disabled by p->no_winograd).
+int nnk_winograd_applies(const nnk_conv2d_params *p);
+nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p);
+int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p);   // per task
+/// Packed weights: 36 * geom.u_floats floats.
+void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, float *packed);
+/// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of one image.
+void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
+                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws);

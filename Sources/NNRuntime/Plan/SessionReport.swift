@@ -21,6 +21,9 @@ public struct SessionReport: Sendable, Equatable {
     public var foldedNodes: [String]
     /// The executed steps after optimization: node name, op type and any fusion carried.
     public var steps: [String]
+    /// Nodes whose kernel reassociates arithmetic beyond summation order (e.g. Winograd), with the
+    /// measured error bound and how to turn it off: "node: note".
+    public var precisionNotes: [String] = []
 
     public init(evalSemantics: [String] = [], rewrites: [Rewrite] = [], foldedNodes: [String] = [], steps: [String] = []) {
         self.evalSemantics = evalSemantics
