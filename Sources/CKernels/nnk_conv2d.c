@@ -59,22 +59,36 @@ int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p) {
 }
 
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed) {
+    nnk_conv2d_pack_weights_scaled(p, weights, NULL, packed);
+}
+
+void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *weights, const float *scale,
+                                    float *packed) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
-        nnk_dwconv2d_pack(p, weights, packed);
+        nnk_dwconv2d_pack(p, weights, scale, packed);
         return;
     }
     if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {
-        nnk_winograd_pack_weights(p, weights, packed);
+        nnk_winograd_pack_weights(p, weights, scale, packed);
         return;
     }
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     const int64_t cout_g = p->C_out / p->groups;
+    const int pixel_major = nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR;
+    const int64_t lanes = pixel_major ? NNK_NR : NNK_MR;     // output channels per packed panel
     for (int64_t grp = 0; grp < p->groups; grp++) { // weights are (groups, Cout_g, K)
         const float *wg = weights + grp * cout_g * g.K;
-        if (nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR)   // B (K x Cout_g) = W_g transposed
-            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, packed + grp * g.panels_floats);
-        else
-            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, packed + grp * g.panels_floats);
+        float *dst = packed + grp * g.panels_floats;
+        if (pixel_major)                            // B (K x Cout_g) = W_g transposed, NR-column panels
+            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, dst);
+        else                                        // A (Cout_g x K), MR-row panels
+            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, dst);
+        if (!scale) continue;
+        for (int64_t m = 0; m < cout_g; m++) {      // channel m is lane m % lanes of panel m / lanes
+            const float s = scale[grp * cout_g + m];
+            float *col = dst + m / lanes * g.K * lanes + m % lanes;
+            for (int64_t k = 0; k < g.K; k++) col[k * lanes] *= s;
+        }
     }
 }
 

@@ -46,12 +46,13 @@ int64_t nnk_dwconv2d_packed_floats(const nnk_conv2d_params *p) {
     return nnk_round_up(p->C_out, NNK_DW_LANES) * p->KH * p->KW;
 }
 
-void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, float *packed) {
+void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed) {
     const int64_t taps = p->KH * p->KW;   // w is (C, 1, KH, KW); packed is (C/8, taps, 8)
     memset(packed, 0, (size_t)nnk_dwconv2d_packed_floats(p) * sizeof(float));
     for (int64_t c = 0; c < p->C_out; c++)
         for (int64_t t = 0; t < taps; t++)
-            packed[(c / NNK_DW_LANES * taps + t) * NNK_DW_LANES + c % NNK_DW_LANES] = w[c * taps + t];
+            packed[(c / NNK_DW_LANES * taps + t) * NNK_DW_LANES + c % NNK_DW_LANES] =
+                scale ? w[c * taps + t] * scale[c] : w[c * taps + t];
 }
 
 /// Taps [t0, t1) of a window starting at x0 (step d, k taps) that fall inside [0, size).

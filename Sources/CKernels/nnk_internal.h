@@ -156,7 +156,7 @@ float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, i
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 int64_t nnk_dwconv2d_band_rows(const nnk_conv2d_params *p);
 int64_t nnk_dwconv2d_packed_floats(const nnk_conv2d_params *p);
-void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, float *packed);
+void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
 
 // ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
 /// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
@@ -211,8 +211,8 @@ typedef struct nnk_wg_geom {
 int nnk_winograd_applies(const nnk_conv2d_params *p);
 nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p);
 int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p);   // per task
-/// Packed weights: 36 * geom.u_floats floats.
-void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, float *packed);
+/// Packed weights: 36 * geom.u_floats floats; scale: per output channel (w[m] * scale[m]) or NULL.
+void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
 /// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of one image.
 void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
                         float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws);

@@ -57,13 +57,15 @@ static void nnk_wg_filter(const double g[3], double u[6]) {
     u[5] = g[2];
 }
 
-void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, float *packed) {
+void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed) {
     const nnk_wg_geom geo = nnk_winograd_geom(p);
     const int64_t cin = p->C_in;
     memset(packed, 0, (size_t)(NNK_WG_XI * geo.u_floats) * sizeof(float));
     for (int64_t m = 0; m < p->C_out; m++) {    // w is (C_out, C_in, 3, 3)
         for (int64_t c = 0; c < cin; c++) {
-            const float *g = w + (m * cin + c) * 9;
+            const float *w9 = w + (m * cin + c) * 9;
+            float g[9];                         // the (scaled) filter, each product rounded to float
+            for (int k = 0; k < 9; k++) g[k] = scale ? w9[k] * scale[m] : w9[k];
             double t[6][3], u[6][6];            // t = G g (along kh), u = t G^T (along kw)
             for (int kw = 0; kw < 3; kw++) {
                 const double col[3] = {g[kw], g[3 + kw], g[6 + kw]};

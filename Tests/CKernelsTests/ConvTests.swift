@@ -158,6 +158,21 @@ extension KernelTests {
             }
         }
 
+        /// Packing with a per-channel scale gives the bits of packing the scaled weights, for every layout.
+        @Test func scaledPackingEqualsPackingScaledWeights() {
+            for c in Self.cases() + KernelTests.Winograd.cases() {
+                var p = c.p
+                let n = Int(nnk_conv2d_packed_weights_floats(&p)), perChannel = c.w.count / Int(p.C_out)
+                var rng = TestRNG(3)
+                let scale = FloatBuffer(rng.floats(Int(p.C_out), -2, 2))
+                let scaledW = FloatBuffer((0..<c.w.count).map { c.w.p[$0] * scale.p[$0 / perChannel] })
+                let a = FloatBuffer(count: n), b = FloatBuffer(count: n)
+                nnk_conv2d_pack_weights_scaled(&p, c.w.p, scale.p, a.p)
+                nnk_conv2d_pack_weights(&p, scaledW.p, b.p)
+                expectIdentical(a.array, b.array, "\(c) algorithm \(nnk_conv2d_algorithm(&p))")
+            }
+        }
+
         @Test func taskCountsSplitBatchOneWork() {
             var big = ConvCase(cin: 1, h: 1, w: 1, cout: 1, kh: 1, kw: 1).p
             big.C_in = 64; big.C_out = 64; big.H = 56; big.W = 56; big.KH = 3; big.KW = 3

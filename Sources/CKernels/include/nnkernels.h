@@ -73,6 +73,10 @@ int32_t nnk_conv2d_algorithm(const nnk_conv2d_params *p);
 int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p);
 /// Once, at load. The packed layout depends only on p (not on the CPU).
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed);
+/// The same for weights[m] * scale[m] (scale: one float per output channel, or NULL), each product
+/// rounded once as if the scaled weights had been packed: folds a channel affine without a copy.
+void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *weights, const float *scale,
+                                    float *packed);
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p);  // per task
 int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads);
 /// Bit-identical for any ntasks. ep may be NULL; ep->channel_axis is ignored (channel = output channel).
