@@ -6,6 +6,7 @@
 static const nnk_kernels nnk_kernels_reference = {
     .name = "reference",
     .sgemm_ukernel = nnk_sgemm_ukernel_6x16__ref,
+    .tile_store = nnk_tile_store__ref,
     .epilogue_tile = nnk_epilogue_tile__ref,
     .activation = nnk_activation__ref,
     .affine_row = nnk_affine_row__ref,
@@ -24,6 +25,7 @@ static const nnk_kernels nnk_kernels_reference = {
 static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
     .sgemm_ukernel = nnk_sgemm_ukernel_6x16__avx2_fma,
+    .tile_store = nnk_tile_store__avx2_fma,
     .epilogue_tile = nnk_epilogue_tile__avx2_fma,
     .activation = nnk_activation__avx2_fma,
     .affine_row = nnk_affine_row__avx2_fma,

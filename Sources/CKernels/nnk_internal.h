@@ -71,6 +71,10 @@ typedef struct nnk_kernels {
     /// C[0:6,0:16] = alpha * a(kc x 6 packed) * b(kc x 16 packed) (+ C when accumulate).
     void (*sgemm_ukernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                           float alpha, int accumulate);
+    /// Stores (or adds, when accumulate) the scratch tile's [0:mr, 0:nr] into C: c[i*ldc + j], or
+    /// c[j*ldc + i] when transposed. tile is (MR, NR) row-major.
+    void (*tile_store)(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                       int transposed);
     /// Applies e to C[0:mr, 0:nr] whose top-left element is local (m0, n0).
     void (*epilogue_tile)(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
                           int64_t mr, int64_t nr);
@@ -113,6 +117,7 @@ const nnk_kernels *nnk_active(void);
 
 // Variants, defined next to each other in the file of their idea.
 void nnk_sgemm_ukernel_6x16__ref(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_tile_store__ref(const float *, float *, int64_t, int64_t, int64_t, int, int);
 void nnk_epilogue_tile__ref(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__ref(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
@@ -129,6 +134,7 @@ void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
 #if NNK_HAVE_AVX2
 void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_tile_store__avx2_fma(const float *, float *, int64_t, int64_t, int64_t, int, int);
 void nnk_epilogue_tile__avx2_fma(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__avx2_fma(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
