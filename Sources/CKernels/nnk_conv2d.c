@@ -1,6 +1,7 @@
 // nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
 //   depthwise (groups == C_in == C_out > 1): direct, 8 channels x a band of rows at a time (nnk_dwconv.c)
-//   3x3, stride 1, >= 16 channels, outputs >= 10x10: Winograd F(4x4, 3x3) (nnk_winograd.c), unless p->no_winograd
+//   3x3, stride 1, >= 16 channels, outputs >= 10x10 (or >= 7x7 with >= 32 tiles in the batch): Winograd
+//   F(4x4, 3x3) (nnk_winograd.c), unless p->no_winograd
 //   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
@@ -111,8 +112,8 @@ static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntas
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
         s.units = p->N * nnk_div_up(p->C_out, 8); s.mparts = 1;
         s.panels = nnk_div_up(p->OH, nnk_dwconv2d_band_rows(p));
-    } else if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {   // (image, tile block), output channels
-        s.units = p->N * nnk_winograd_geom(p).blocks; s.panels = 1; s.mparts = 1;
+    } else if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {   // tile block of the batch, output channels
+        s.units = nnk_winograd_geom(p).blocks; s.panels = 1; s.mparts = 1;
         if (s.units < ntasks) s.mparts = NNK_MIN(nnk_div_up(p->C_out, NNK_MR), nnk_div_up(ntasks, s.units));
     } else {
         const nnk_conv_gemm g = nnk_conv_gemm_of(p);
@@ -157,11 +158,11 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
                 kt->dwconv2d_c8(p, input + n * p->C_in * HW, packed_weights + c0 * p->KH * p->KW,
                                 output + n * p->C_out * OHW, &e, c0, NNK_MIN(8, p->C_out - c0), band * bh,
                                 NNK_MIN(p->OH, (band + 1) * bh), nnk_align64(workspace));
-        } else if (kind == NNK_CONV_WINOGRAD) {                    // unit = (n, tile block)
-            const int64_t blocks = nnk_winograd_geom(p).blocks, n = unit / blocks, pm = nnk_div_up(p->C_out, NNK_MR);
-            const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
-            nnk_winograd_block(kt, p, input + n * p->C_in * HW, packed_weights, output + n * p->C_out * OHW, &e,
-                               unit % blocks, NNK_MIN(p->C_out, pm * mp / s.mparts * NNK_MR),
+        } else if (kind == NNK_CONV_WINOGRAD) {                    // unit = tile block of the batch
+            const int64_t pm = nnk_div_up(p->C_out, NNK_MR);
+            const nnk_epi e = nnk_epi_make(ep, 0, 0, 0, OHW);
+            nnk_winograd_block(kt, p, input, packed_weights, output, &e, unit,
+                               NNK_MIN(p->C_out, pm * mp / s.mparts * NNK_MR),
                                NNK_MIN(p->C_out, pm * (mp + 1) / s.mparts * NNK_MR), workspace);
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);

@@ -100,12 +100,12 @@ typedef struct nnk_kernels {
     /// packed B panel (K x NR).
     void (*sgemm_small_m_panel)(int64_t M, int64_t K, const float *a, int64_t a_rs, int64_t a_cs,
                                 const float *b, float *tile);
-    /// Winograd input transform of tiles [t0, t0+nb) of one image (in is (C_in, H, W)) into V: 36
+    /// Winograd input transform of tiles [t0, t0+nb) of the batch (in is (N, C_in, H, W)) into V: 36
     /// matrices (C_in x block) packed as NR-column panels; tiles past nb up to a multiple of NR are 0.
     void (*winograd_input)(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb, int64_t block,
                            float *V);
     /// Winograd output transform of M (36 matrices C_out x block) for channels [m0, m1) and tiles
-    /// [t0, t0+nb) into the image's output (C_out, OH, OW), with the epilogue.
+    /// [t0, t0+nb) into the output (N, C_out, OH, OW), with the epilogue (residual offset 0, res_ld OH*OW).
     void (*winograd_output)(const nnk_conv2d_params *p, const float *M, int64_t block, int64_t t0, int64_t nb,
                             int64_t m0, int64_t m1, float *out, const nnk_epi *e);
     /// out[i] = max or mean of in[i*size : (i+1)*size]
@@ -207,18 +207,19 @@ void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, 
                        int64_t kc, float *dst);
 
 // ---- Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (nnk_winograd.c) ----
-/// Tiles of 4x4 outputs per image, tiles per block (a multiple of NR), blocks per image, and the
-/// floats of one packed U_xi (MR-row panels).
+/// Tiles of 4x4 outputs per image (tiles_h x tiles_w = image_tiles) and in the batch (tiles), tiles
+/// per block (a multiple of NR), blocks in the batch, and the floats of one packed U_xi (MR panels).
 typedef struct nnk_wg_geom {
-    int64_t tiles_h, tiles_w, tiles, block, blocks, u_floats;
+    int64_t tiles_h, tiles_w, image_tiles, tiles, block, blocks, u_floats;
 } nnk_wg_geom;
 /// Whether nnk_conv2d uses Winograd for p (3x3, stride 1, no dilation or groups, >= 16 channels,
-/// outputs >= 10x10, not disabled by p->no_winograd).
+/// outputs >= 10x10, or >= 7x7 with >= 32 tiles in the batch; not disabled by p->no_winograd).
 int nnk_winograd_applies(const nnk_conv2d_params *p);
 nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p);
 int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p);   // per task
 /// Packed weights: 36 * geom.u_floats floats; scale: per output channel (w[m] * scale[m]) or NULL.
 void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
-/// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of one image.
+/// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of the batch; in, out are
+/// the whole batch; e is resolved with residual offset 0 and res_ld OH*OW.
 void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
                         float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws);

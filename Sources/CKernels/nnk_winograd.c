@@ -9,8 +9,9 @@
 // xi): M_xi (C_out x tiles) = U_xi (C_out x C_in) * V_xi (C_in x tiles). That is 36 multiplies per
 // 16 outputs and input channel instead of 144: 4x fewer, at the price of reassociated sums (the
 // error is measured against the direct kernel in WinogradTests).
-// U (the weight transform, in double) is packed once as MR-row panels per xi. A run works on blocks
-// of `block` tiles of one image: the input transform writes V straight into NR-column panels, the
+// U (the weight transform, in double) is packed once as MR-row panels per xi. Tiles are numbered
+// over the whole batch (image, tile row, tile column), and a run works on blocks of `block` of them
+// (a block may span images, so small images such as 7x7 fill whole panels at batch 8): the input transform writes V straight into NR-column panels, the
 // shared GEMM driver computes M for rows [m0, m1) of each xi, and the output transform writes the
 // tiles and applies the epilogue. Blocks depend on p only, so no task split changes a bit.
 #include <string.h>
@@ -24,18 +25,23 @@
 #define NNK_WG_BLOCK_BUDGET 196608
 
 int nnk_winograd_applies(const nnk_conv2d_params *p) {
-    return !p->no_winograd && p->KH == 3 && p->KW == 3 && p->stride_h == 1 && p->stride_w == 1 &&
-           p->dil_h == 1 && p->dil_w == 1 && p->groups == 1 && p->C_in >= 16 && p->C_out >= 16 &&
-           p->OH >= 10 && p->OW >= 10;
+    if (p->no_winograd || p->KH != 3 || p->KW != 3 || p->stride_h != 1 || p->stride_w != 1 || p->dil_h != 1 ||
+        p->dil_w != 1 || p->groups != 1 || p->C_in < 16 || p->C_out < 16 || p->OH < 7 || p->OW < 7)
+        return 0;
+    // Large images always; small ones (7x7, 8x8: 4 tiles each) only when the batch gives at least two
+    // full panels of tiles, since U is 4x the size of the direct weights and is streamed once per block.
+    return (p->OH >= 10 && p->OW >= 10) || p->N * nnk_div_up(p->OH, 4) * nnk_div_up(p->OW, 4) >= 2 * NNK_NR;
 }
 
 nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p) {
     nnk_wg_geom g;
     g.tiles_h = nnk_div_up(p->OH, 4);
     g.tiles_w = nnk_div_up(p->OW, 4);
-    g.tiles = g.tiles_h * g.tiles_w;
+    g.image_tiles = g.tiles_h * g.tiles_w;
+    g.tiles = p->N * g.image_tiles;
+    // At least 2 panels per block (U is streamed once per block), more while V and M fit the budget.
     const int64_t fit = NNK_WG_BLOCK_BUDGET / (NNK_WG_XI * (p->C_in + p->C_out)) / NNK_NR * NNK_NR;
-    g.block = NNK_MIN(NNK_MAX(fit, NNK_NR), NNK_MIN(4 * NNK_NR, nnk_round_up(g.tiles, NNK_NR)));
+    g.block = NNK_MIN(NNK_MAX(fit, 2 * NNK_NR), NNK_MIN(4 * NNK_NR, nnk_round_up(g.tiles, NNK_NR)));
     g.blocks = nnk_div_up(g.tiles, g.block);
     g.u_floats = nnk_round_up(p->C_out, NNK_MR) * p->C_in;
     return g;
@@ -116,13 +122,15 @@ void nnk_winograd_input__ref(const nnk_conv2d_params *p, const float *in, int64_
     const nnk_wg_geom g = nnk_winograd_geom(p);
     const int64_t HW = p->H * p->W;
     for (int64_t u = 0; u < nnk_round_up(nb, NNK_NR); u++) {   // tiles past nb are zero columns
-        const int64_t t = t0 + u, ih0 = t / g.tiles_w * 4 - p->pad_top, iw0 = t % g.tiles_w * 4 - p->pad_left;
-        for (int64_t ci = 0; ci < p->C_in; ci++) {  // in is (C_in, H, W) of one image
+        const int64_t t = t0 + u, n = t / g.image_tiles, ti = t % g.image_tiles;
+        const int64_t ih0 = ti / g.tiles_w * 4 - p->pad_top, iw0 = ti % g.tiles_w * 4 - p->pad_left;
+        for (int64_t ci = 0; ci < p->C_in; ci++) {  // in is (N, C_in, H, W)
             float d[6][6], e[6][6], col[6], v[6];
             for (int r = 0; r < 6; r++)
                 for (int c = 0; c < 6; c++) {
                     const int64_t ih = ih0 + r, iw = iw0 + c;
-                    d[r][c] = u < nb && ih >= 0 && ih < p->H && iw >= 0 && iw < p->W ? in[ci * HW + ih * p->W + iw] : 0.0f;
+                    d[r][c] = u < nb && ih >= 0 && ih < p->H && iw >= 0 && iw < p->W
+                                  ? in[(n * p->C_in + ci) * HW + ih * p->W + iw] : 0.0f;
                 }
             for (int r = 0; r < 6; r++) NNK_WG_BT(float, NNK_F_ADD, NNK_F_SUB, NNK_F_SCALE, d[r], e[r]);   // d B
             for (int l = 0; l < 6; l++) {       // B^T (d B), column by column
@@ -140,7 +148,8 @@ void nnk_winograd_output__ref(const nnk_conv2d_params *p, const float *M, int64_
     const int64_t OHW = p->OH * p->OW, xs = p->C_out * block;   // M_xi is (C_out, block): element (xi, m, u)
     for (int64_t m = m0; m < m1; m++) {
         for (int64_t u = 0; u < nb; u++) {
-            const int64_t t = t0 + u, oh0 = t / g.tiles_w * 4, ow0 = t % g.tiles_w * 4;
+            const int64_t t = t0 + u, n = t / g.image_tiles, ti = t % g.image_tiles;
+            const int64_t oh0 = ti / g.tiles_w * 4, ow0 = ti % g.tiles_w * 4;
             float z[6][4], col[6], y[4][4];
             for (int k = 0; k < 6; k++) {       // M A, row by row
                 float x[6];
@@ -153,9 +162,9 @@ void nnk_winograd_output__ref(const nnk_conv2d_params *p, const float *M, int64_
                 NNK_WG_AT(float, NNK_F_ADD, NNK_F_SUB, NNK_F_SCALE, col, yj);
                 for (int i = 0; i < 4; i++) y[i][j] = yj[i];
             }
-            for (int64_t i = 0; i < 4 && oh0 + i < p->OH; i++)   // out is (C_out, OH, OW) of one image
+            for (int64_t i = 0; i < 4 && oh0 + i < p->OH; i++)   // out is (N, C_out, OH, OW)
                 for (int64_t j = 0; j < 4 && ow0 + j < p->OW; j++) {
-                    const int64_t s = (oh0 + i) * p->OW + ow0 + j;
+                    const int64_t s = n * p->C_out * OHW + (oh0 + i) * p->OW + ow0 + j;   // (m, s) -> m*OHW + s
                     out[m * OHW + s] = e->active ? nnk_epi_scalar(e, y[i][j], m, s) : y[i][j];
                 }
         }
@@ -196,16 +205,16 @@ void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, i
         __m256i cmask[8];
         int rows[8];                            // bit r: patch row r lies inside the image
         for (int l = 0; l < 8; l++) {
-            const int64_t u = q + l, t = t0 + u;
-            const int64_t ih0 = t / g.tiles_w * 4 - p->pad_top, iw0 = t % g.tiles_w * 4 - p->pad_left;
+            const int64_t u = q + l, t = t0 + u, n = t / g.image_tiles, ti = t % g.image_tiles;
+            const int64_t ih0 = ti / g.tiles_w * 4 - p->pad_top, iw0 = ti % g.tiles_w * 4 - p->pad_left;
             const int64_t lo = NNK_MAX(0, -iw0), hi = NNK_MIN(6, W - iw0);
-            base[l] = ih0 * W + iw0;
+            base[l] = n * cin * HW + ih0 * W + iw0;
             cmask[l] = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane),
                                         _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int)lo - 1)));
             rows[l] = 0;
             for (int r = 0; r < 6 && u < nb; r++) rows[l] |= (ih0 + r >= 0 && ih0 + r < p->H) << r;
         }
-        for (int64_t ci = 0; ci < cin; ci++) {  // in is (C_in, H, W) of one image
+        for (int64_t ci = 0; ci < cin; ci++) {  // in is (N, C_in, H, W); base[l] includes the image
             const float *plane = in + ci * HW;
             __m256 e[6][6], x[8], col[6], v[6];
             for (int r = 0; r < 6; r++) {
@@ -252,8 +261,9 @@ void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *p, const float *M, i
         int nrows[8];                           // output rows of the tile inside the image (0: no tile)
         __m128i smask[8];
         for (int l = 0; l < 8; l++) {
-            const int64_t t = t0 + q + l, oh0 = t / g.tiles_w * 4, ow0 = t % g.tiles_w * 4;
-            at[l] = oh0 * OW + ow0;
+            const int64_t t = t0 + q + l, n = t / g.image_tiles, ti = t % g.image_tiles;
+            const int64_t oh0 = ti / g.tiles_w * 4, ow0 = ti % g.tiles_w * 4;
+            at[l] = n * p->C_out * OHW + oh0 * OW + ow0;
             nrows[l] = q + l < nb ? (int)NNK_MIN(4, p->OH - oh0) : 0;
             smask[l] = _mm_cmpgt_epi32(_mm_set1_epi32((int)NNK_MIN(4, OW - ow0)), lane4);
         }

@@ -21,6 +21,9 @@ extension KernelTests {
             ConvCase(cin: 16, h: 12, w: 12, cout: 16, kh: 3, kw: 3),                 // no padding: 10x10
             ConvCase(cin: 24, h: 45, w: 37, cout: 16, kh: 3, kw: 3, pads: (1, 1, 1, 1)),   // several tile blocks
             ConvCase(cin: 300, h: 10, w: 11, cout: 18, kh: 3, kw: 3, pads: (1, 1, 1, 1)),  // K beyond one K block
+            // small images at a batch with >= 32 tiles: blocks span images
+            ConvCase(n: 8, cin: 16, h: 7, w: 7, cout: 17, kh: 3, kw: 3, pads: (1, 1, 1, 1)),
+            ConvCase(n: 6, cin: 18, h: 9, w: 8, cout: 16, kh: 3, kw: 3, pads: (1, 0, 1, 2)),
         ] }
 
         @Test func choosesWinogradOnlyWhereItApplies() {
@@ -29,7 +32,9 @@ extension KernelTests {
             c.no_winograd = 1
             #expect(nnk_conv2d_algorithm(&c) != Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))
             var small = ConvCase(cin: 16, h: 7, w: 7, cout: 16, kh: 3, kw: 3, pads: (1, 1, 1, 1)).p
-            #expect(nnk_conv2d_algorithm(&small) != Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))
+            #expect(nnk_conv2d_algorithm(&small) != Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))   // 4 tiles
+            small.N = 8
+            #expect(nnk_conv2d_algorithm(&small) == Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))   // 32 tiles
             var strided = ConvCase(cin: 16, h: 30, w: 30, cout: 16, kh: 3, kw: 3, stride: (2, 2)).p
             #expect(nnk_conv2d_algorithm(&strided) != Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))
         }
