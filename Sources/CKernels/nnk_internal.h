@@ -191,10 +191,11 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     const nnk_epi *e, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
 /// C[0:M, n0:n1] = alpha * A * packed B, then epilogue, for M <= NNK_SMALL_M (nnk_sgemm_small_m.c);
-/// n0 is a multiple of NR; tile holds M*NR floats.
+/// the rows are rows m0.. of the whole GEMM (for the epilogue); n0 is a multiple of NR; tile holds
+/// M*NR floats.
 void nnk_sgemm_small_m(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha, const float *a,
                        int64_t a_rs, int64_t a_cs, const float *packed_b, float *C, int64_t ldc, const nnk_epi *e,
-                       int64_t n0, int64_t n1, float *tile);
+                       int64_t m0, int64_t n0, int64_t n1, float *tile);
 
 // Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
 // destination needs NR floats of slack after the block: the AVX2 variant writes whole 16-float runs).

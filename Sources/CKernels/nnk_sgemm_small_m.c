@@ -77,12 +77,12 @@ void nnk_sgemm_small_m_panel__avx2_fma(int64_t M, int64_t K, const float *a, int
 
 void nnk_sgemm_small_m(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha, const float *a,
                        int64_t a_rs, int64_t a_cs, const float *packed_b, float *C, int64_t ldc, const nnk_epi *e,
-                       int64_t n0, int64_t n1, float *tile) {
+                       int64_t m0, int64_t n0, int64_t n1, float *tile) {
     for (int64_t jc = n0; jc < n1; jc += NNK_NR) {  // one packed panel: columns [jc, jc+nr)
         const int64_t nr = NNK_MIN(NNK_NR, N - jc);
         kt->sgemm_small_m_panel(M, K, a, a_rs, a_cs, packed_b + (jc / NNK_NR) * K * NNK_NR, tile);
         for (int64_t m = 0; m < M; m++)
             for (int64_t j = 0; j < nr; j++) C[m * ldc + jc + j] = alpha * tile[m * NNK_NR + j];
-        kt->epilogue_tile(e, C + jc, ldc, 0, jc, M, nr);
+        kt->epilogue_tile(e, C + jc, ldc, m0, jc, M, nr);
     }
 }

@@ -78,6 +78,8 @@ extension KernelTests {
             (12, 32, 4),
             // small M against packed B (the GEMV-like kernel): K not a multiple of its unrolling
             (1, 37, 301), (2, 20, 259), (4, 33, 70), (5, 16, 3),
+            // the rows after the last full 6-row panel take it too (batch 8 -> 6 + 2)
+            (8, 21, 40), (11, 35, 257),
         ]
 
         @Test func shapesLayoutsAndTaskSplits() {
