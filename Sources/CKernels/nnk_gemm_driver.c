@@ -62,7 +62,8 @@ typedef struct nnk_gemm_ws {
 } nnk_gemm_ws;
 
 static int64_t nnk_ws_a_floats(int64_t M, int64_t K) {
-    return nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * nnk_gemm_kc(K);
+    // M <= MC: room for A over all of K (the pixel-major path below packs it once)
+    return nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * (M <= NNK_MC ? K : nnk_gemm_kc(K));
 }
 static int64_t nnk_ws_b_floats(int64_t N, int64_t K) {
     // + NR: the AVX2 im2col packer may write one 16-float run past the block
@@ -106,6 +107,31 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
     const nnk_gemm_ws ws = nnk_gemm_ws_split(workspace, M, N, K);
     const int64_t kc_max = nnk_gemm_kc(K);
     const int64_t k_blocks = K == 0 ? 1 : nnk_div_up(K, kc_max);
+    if (c_transposed && a->conv && b->kind == NNK_B_PACKED && k_blocks > 1 && m1 - m0 <= NNK_MC) {
+        // Pixel-major convolution over several K blocks: A is packed for all of K once, and each tile
+        // sums its K blocks in the scratch tile (the same additions in the same order as adding them
+        // into C) before one transposed store, instead of a transposed read-add-store per K block.
+        const int64_t mc = m1 - m0, mcp = nnk_round_up(mc, NNK_MR);
+        for (int64_t kb = 0; kb < k_blocks; kb++) {   // block kb of A at ws.a + mcp * pc
+            const int64_t pc = kb * kc_max;
+            nnk_pack_a_im2col(a->conv, a->ptr, m0, mc, pc, NNK_MIN(kc_max, K - pc), ws.a + mcp * pc);
+        }
+        for (int64_t jr = n0; jr < n1; jr += NNK_NR) {
+            const int64_t nr = NNK_MIN(NNK_NR, n1 - jr);
+            const float *bj = b->ptr + (jr / NNK_NR) * K * NNK_NR;
+            for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
+                for (int64_t kb = 0; kb < k_blocks; kb++) {
+                    const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
+                    kt->sgemm_ukernel(kc, ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR, bj + pc * NNK_NR, ws.tile,
+                                      NNK_NR, alpha, kb > 0);
+                }
+                float *ct = C + jr * ldc + m0 + ir;
+                kt->tile_store(ws.tile, ct, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0, 1);
+                kt->epilogue_tile(e, ct, ldc, jr, m0 + ir, nr, NNK_MIN(NNK_MR, mc - ir));
+            }
+        }
+        return;
+    }
     for (int64_t jc = n0; jc < n1; jc += NNK_NC) {          // C columns [jc, jc+nc)
         const int64_t nc = NNK_MIN(NNK_NC, n1 - jc);
         for (int64_t kb = 0; kb < k_blocks; kb++) {           // K rows [pc, pc+kc)
