@@ -1,5 +1,5 @@
-// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh and the activations, inlined into the
-// AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
+// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh, the activations, tail masks and an 8x8
+// transpose, inlined into the AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
 // sigmoid and tanh within ~1e-6 relative. Results that would be subnormal are flushed to 0.
 #pragma once
 #include "nnk_internal.h"
@@ -84,4 +84,23 @@ static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256 nnk_load_str
     const __m256 ev = _mm256_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));  // lo0 lo2 hi0 hi2 | lo4 lo6 hi4 hi6
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(ev), _MM_SHUFFLE(3, 1, 2, 0)));
 }
+/// Transposes 8 rows of 8 floats in place: r[i][j] becomes r[j][i].
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void nnk_transpose8x8(__m256 r[8]) {
+    __m256 t[8], s[8];
+    for (int i = 0; i < 8; i += 2) {    // t[i] = r_i0 r_(i+1)0 r_i1 r_(i+1)1 | same for columns 4, 5
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int h = 0; h < 8; h += 4) {    // s[h + j] = column j (and j + 4) of rows h..h+3
+        s[h + 0] = _mm256_shuffle_ps(t[h + 0], t[h + 2], _MM_SHUFFLE(1, 0, 1, 0));
+        s[h + 1] = _mm256_shuffle_ps(t[h + 0], t[h + 2], _MM_SHUFFLE(3, 2, 3, 2));
+        s[h + 2] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(1, 0, 1, 0));
+        s[h + 3] = _mm256_shuffle_ps(t[h + 1], t[h + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int j = 0; j < 4; j++) {
+        r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
+        r[j + 4] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
+    }
+}
+
 #endif

@@ -1,5 +1,7 @@
 // nnk_conv2d.c — 2-D convolution (NCHW): weight packing, task partition and the choice of kernel:
-//   depthwise (groups == C_in == C_out > 1): direct per-plane kernel over a padded copy (nnk_dwconv.c)
+//   depthwise (groups == C_in == C_out > 1): direct, 8 channels x a band of rows at a time (nnk_dwconv.c)
+//   3x3, stride 1, >= 16 channels, outputs >= 10x10 (or >= 7x7 with >= 32 tiles in the batch): Winograd
+//   F(4x4, 3x3) (nnk_winograd.c), unless p->no_winograd
 //   1x1, stride 1, no padding: GEMM straight over the input, out_g = W_g (Cout_g x C_in_g) * in_g (C_in_g x H*W)
 //   anything else (incl. grouped): per-group GEMM with implicit im2col panels (nnk_im2col.c)
 // In the GEMM, M = output channels of a group (weights, packed once into MR panels), N = OH*OW
@@ -8,13 +10,17 @@
 // there the GEMM is computed pixel-major (M = pixels in MR = 6 panels, N = channels, weights packed as
 // NR panels) and the tile is stored transposed. Every output sums its K terms in the same order
 // either way, so both give the same bits.
-#include <string.h>
 #include "nnk_internal.h"
 
-typedef enum { NNK_CONV_DEPTHWISE, NNK_CONV_POINTWISE, NNK_CONV_IM2COL, NNK_CONV_PIXEL_MAJOR } nnk_conv_kind;
+typedef enum {
+    NNK_CONV_DEPTHWISE = NNK_CONV_ALGO_DEPTHWISE, NNK_CONV_POINTWISE = NNK_CONV_ALGO_POINTWISE,
+    NNK_CONV_IM2COL = NNK_CONV_ALGO_IM2COL, NNK_CONV_PIXEL_MAJOR = NNK_CONV_ALGO_PIXEL_MAJOR,
+    NNK_CONV_WINOGRAD = NNK_CONV_ALGO_WINOGRAD_F4X3
+} nnk_conv_kind;
 
 static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
     if (p->groups > 1 && p->groups == p->C_in && p->C_out == p->C_in) return NNK_CONV_DEPTHWISE;
+    if (nnk_winograd_applies(p)) return NNK_CONV_WINOGRAD;
     const int64_t pixels = p->OH * p->OW, cout_g = p->C_out / p->groups;
     // padded work of each layout, relative: channel-major pads pixels to NR and channels to MR
     const double channel_major = (double)nnk_round_up(pixels, NNK_NR) * (double)nnk_round_up(cout_g, NNK_MR);
@@ -25,6 +31,8 @@ static nnk_conv_kind nnk_conv_kind_of(const nnk_conv2d_params *p) {
         return NNK_CONV_POINTWISE;
     return NNK_CONV_IM2COL;
 }
+
+int32_t nnk_conv2d_algorithm(const nnk_conv2d_params *p) { return (int32_t)nnk_conv_kind_of(p); }
 
 /// The per-group GEMM dimensions (pixel-major: M = pixels, N = channels) and packed weight floats.
 typedef struct nnk_conv_gemm {
@@ -46,34 +54,54 @@ static nnk_conv_gemm nnk_conv_gemm_of(const nnk_conv2d_params *p) {
 }
 
 int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p) {
-    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return p->C_out * p->KH * p->KW;
+    if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_packed_floats(p);
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) return 36 * nnk_winograd_geom(p).u_floats;
     return p->groups * nnk_conv_gemm_of(p).panels_floats;
 }
 
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed) {
+    nnk_conv2d_pack_weights_scaled(p, weights, NULL, packed);
+}
+
+void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *weights, const float *scale,
+                                    float *packed) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
-        memcpy(packed, weights, (size_t)(p->C_out * p->KH * p->KW) * sizeof(float));
+        nnk_dwconv2d_pack(p, weights, scale, packed);
+        return;
+    }
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {
+        nnk_winograd_pack_weights(p, weights, scale, packed);
         return;
     }
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     const int64_t cout_g = p->C_out / p->groups;
+    const int pixel_major = nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR;
+    const int64_t lanes = pixel_major ? NNK_NR : NNK_MR;     // output channels per packed panel
     for (int64_t grp = 0; grp < p->groups; grp++) { // weights are (groups, Cout_g, K)
         const float *wg = weights + grp * cout_g * g.K;
-        if (nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR)   // B (K x Cout_g) = W_g transposed
-            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, packed + grp * g.panels_floats);
-        else
-            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, packed + grp * g.panels_floats);
+        float *dst = packed + grp * g.panels_floats;
+        if (pixel_major)                            // B (K x Cout_g) = W_g transposed, NR-column panels
+            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, dst);
+        else                                        // A (Cout_g x K), MR-row panels
+            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, dst);
+        if (!scale) continue;
+        for (int64_t m = 0; m < cout_g; m++) {      // channel m is lane m % lanes of panel m / lanes
+            const float s = scale[grp * cout_g + m];
+            float *col = dst + m / lanes * g.K * lanes + m % lanes;
+            for (int64_t k = 0; k < g.K; k++) col[k * lanes] *= s;
+        }
     }
 }
 
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) return nnk_dwconv2d_scratch_floats(p);
+    if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) return nnk_winograd_workspace_floats(p);
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     return nnk_gemm_workspace_floats(g.M, g.N, g.K);
 }
 
 /// The work is an index space: GEMM kinds (image*group, M part, NR column panel of the GEMM: pixels,
-/// or channels when pixel-major); depthwise (image*channel, output row). M is split only when there
+/// or channels when pixel-major); depthwise (image*block of 8 channels, band of output rows). M is split only when there
 /// are fewer column panels than tasks.
 typedef struct nnk_conv_space {
     int64_t units, mparts, panels, total;
@@ -82,7 +110,11 @@ typedef struct nnk_conv_space {
 static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntasks) {
     nnk_conv_space s;
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
-        s.units = p->N * p->C_out; s.mparts = 1; s.panels = p->OH;
+        s.units = p->N * nnk_div_up(p->C_out, 8); s.mparts = 1;
+        s.panels = nnk_div_up(p->OH, nnk_dwconv2d_band_rows(p));
+    } else if (nnk_conv_kind_of(p) == NNK_CONV_WINOGRAD) {   // tile block of the batch, output channels
+        s.units = nnk_winograd_geom(p).blocks; s.panels = 1; s.mparts = 1;
+        if (s.units < ntasks) s.mparts = NNK_MIN(nnk_div_up(p->C_out, NNK_MR), nnk_div_up(ntasks, s.units));
     } else {
         const nnk_conv_gemm g = nnk_conv_gemm_of(p);
         s.units = p->N * p->groups;
@@ -118,11 +150,20 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
     for (int64_t idx = begin; idx < end;) {
         const int64_t unit = idx / per_unit, mp = idx % per_unit / s.panels, sp = idx % s.panels;
         const int64_t run = NNK_MIN(end - idx, s.panels - sp);    // consecutive panels of one (unit, mp)
-        if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, c), panels = output rows
-            const int64_t n = unit / p->C_out, c = unit % p->C_out;
+        if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, 8 channels), panels = bands
+            const int64_t blocks = nnk_div_up(p->C_out, 8), n = unit / blocks, c0 = unit % blocks * 8;
+            const int64_t bh = nnk_dwconv2d_band_rows(p);
             const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
-            kt->dwconv2d_plane(p, input + unit * HW, packed_weights + c * p->KH * p->KW,
-                               output + unit * OHW, &e, c, sp, sp + run, nnk_align64(workspace));
+            for (int64_t band = sp; band < sp + run; band++)
+                kt->dwconv2d_c8(p, input + n * p->C_in * HW, packed_weights + c0 * p->KH * p->KW,
+                                output + n * p->C_out * OHW, &e, c0, NNK_MIN(8, p->C_out - c0), band * bh,
+                                NNK_MIN(p->OH, (band + 1) * bh), nnk_align64(workspace));
+        } else if (kind == NNK_CONV_WINOGRAD) {                    // unit = tile block of the batch
+            const int64_t pm = nnk_div_up(p->C_out, NNK_MR);
+            const nnk_epi e = nnk_epi_make(ep, 0, 0, 0, OHW);
+            nnk_winograd_block(kt, p, input, packed_weights, output, &e, unit,
+                               NNK_MIN(p->C_out, pm * mp / s.mparts * NNK_MR),
+                               NNK_MIN(p->C_out, pm * (mp + 1) / s.mparts * NNK_MR), workspace);
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;

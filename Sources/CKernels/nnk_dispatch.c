@@ -6,14 +6,18 @@
 static const nnk_kernels nnk_kernels_reference = {
     .name = "reference",
     .sgemm_ukernel = nnk_sgemm_ukernel_6x16__ref,
+    .tile_store = nnk_tile_store__ref,
     .epilogue_tile = nnk_epilogue_tile__ref,
     .activation = nnk_activation__ref,
     .affine_row = nnk_affine_row__ref,
     .binary_row = nnk_binary_row__ref,
     .softmax_row = nnk_softmax_row__ref,
-    .dwconv2d_plane = nnk_dwconv2d_plane__ref,
+    .dwconv2d_c8 = nnk_dwconv2d_c8__ref,
     .pool2d_plane = nnk_pool2d_plane__ref,
     .global_pool = nnk_global_pool__ref,
+    .winograd_input = nnk_winograd_input__ref,
+    .winograd_output = nnk_winograd_output__ref,
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__ref,
     .im2col_pack = nnk_pack_b_im2col__ref,
 };
 
@@ -21,14 +25,18 @@ static const nnk_kernels nnk_kernels_reference = {
 static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
     .sgemm_ukernel = nnk_sgemm_ukernel_6x16__avx2_fma,
+    .tile_store = nnk_tile_store__avx2_fma,
     .epilogue_tile = nnk_epilogue_tile__avx2_fma,
     .activation = nnk_activation__avx2_fma,
     .affine_row = nnk_affine_row__avx2_fma,
     .binary_row = nnk_binary_row__avx2_fma,
     .softmax_row = nnk_softmax_row__avx2_fma,
-    .dwconv2d_plane = nnk_dwconv2d_plane__avx2_fma,
+    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
     .pool2d_plane = nnk_pool2d_plane__avx2_fma,
     .global_pool = nnk_global_pool__avx2_fma,
+    .winograd_input = nnk_winograd_input__avx2_fma,
+    .winograd_output = nnk_winograd_output__avx2_fma,
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,
     .im2col_pack = nnk_pack_b_im2col__avx2_fma,
 };
 #endif

@@ -61,35 +61,59 @@ void nnk_epilogue_tile__ref(const nnk_epi *e, float *c, int64_t ldc, int64_t m0,
 }
 
 #if NNK_HAVE_AVX2
-/// 8 (or the first `n` under `mask`) elements of row m starting at column n.
-static inline NNK_TARGET_AVX2 __m256 nnk_epi_v(const nnk_epi *e, __m256 y, int64_t m, int64_t n,
-                                                 int full, __m256i mask) {
+/// 8 (or the first few, under `mask`) elements of row m from column n. Row-channel values come in
+/// already broadcast (rb, rs, rt); ACT is a compile-time constant in every instantiation.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256
+nnk_epi_v(const nnk_epi *e, __m256 y, const float *res, int64_t n, __m256 rb, __m256 rs, __m256 rt, __m256 alpha,
+          __m256 beta, int full, __m256i mask, const int ACT) {
     const int row_channel = e->axis == 0;
 #define NNK_LOADV(ptr) (full ? _mm256_loadu_ps(ptr) : _mm256_maskload_ps((ptr), mask))
-    if (e->bias) y = _mm256_add_ps(y, row_channel ? _mm256_set1_ps(e->bias[m]) : NNK_LOADV(e->bias + n));
-    if (e->residual) y = _mm256_add_ps(y, NNK_LOADV(e->residual + m * e->res_ld + n));
-    y = nnk_v_act(e->act, y, _mm256_set1_ps(e->alpha), _mm256_set1_ps(e->beta));
-    if (e->scale) y = _mm256_mul_ps(y, row_channel ? _mm256_set1_ps(e->scale[m]) : NNK_LOADV(e->scale + n));
-    if (e->shift) y = _mm256_add_ps(y, row_channel ? _mm256_set1_ps(e->shift[m]) : NNK_LOADV(e->shift + n));
+    if (e->bias) y = _mm256_add_ps(y, row_channel ? rb : NNK_LOADV(e->bias + n));
+    if (res) y = _mm256_add_ps(y, NNK_LOADV(res));           // res points at element (m, n)
+    y = nnk_v_act(ACT, y, alpha, beta);
+    if (e->scale) y = _mm256_mul_ps(y, row_channel ? rs : NNK_LOADV(e->scale + n));
+    if (e->shift) y = _mm256_add_ps(y, row_channel ? rt : NNK_LOADV(e->shift + n));
 #undef NNK_LOADV
     return y;
 }
 
-NNK_TARGET_AVX2
-void nnk_epilogue_tile__avx2_fma(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
-                                 int64_t mr, int64_t nr) {
-    if (!e->active) return;
+/// e is a local copy (stores to c cannot alias it, so nothing is reloaded per vector); per-row
+/// channel values are broadcast once per row.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_epilogue_tile_t(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0, int64_t mr, int64_t nr,
+                    const int ACT) {
     const __m256i all = _mm256_set1_epi32(-1);
+    const __m256 alpha = _mm256_set1_ps(e->alpha), beta = _mm256_set1_ps(e->beta), zero = _mm256_setzero_ps();
+    const __m256i tail = nnk_v_tail_mask(nr % 8);
     for (int64_t i = 0; i < mr; i++) {          // c is (mr, nr) with row stride ldc
         float *row = c + i * ldc;
+        const int64_t m = m0 + i;
+        const float *res = e->residual ? e->residual + m * e->res_ld + n0 : NULL;
+        const __m256 rb = e->axis == 0 && e->bias ? _mm256_set1_ps(e->bias[m]) : zero;
+        const __m256 rs = e->axis == 0 && e->scale ? _mm256_set1_ps(e->scale[m]) : zero;
+        const __m256 rt = e->axis == 0 && e->shift ? _mm256_set1_ps(e->shift[m]) : zero;
         int64_t j = 0;
         for (; j + 8 <= nr; j += 8)
-            _mm256_storeu_ps(row + j, nnk_epi_v(e, _mm256_loadu_ps(row + j), m0 + i, n0 + j, 1, all));
+            _mm256_storeu_ps(row + j, nnk_epi_v(e, _mm256_loadu_ps(row + j), res ? res + j : NULL, n0 + j, rb, rs,
+                                                rt, alpha, beta, 1, all, ACT));
         if (j < nr) {
-            const __m256i mask = nnk_v_tail_mask(nr - j);
-            const __m256 y = nnk_epi_v(e, _mm256_maskload_ps(row + j, mask), m0 + i, n0 + j, 0, mask);
-            _mm256_maskstore_ps(row + j, mask, y);
+            const __m256 y = nnk_epi_v(e, _mm256_maskload_ps(row + j, tail), res ? res + j : NULL, n0 + j, rb, rs, rt,
+                                       alpha, beta, 0, tail, ACT);
+            _mm256_maskstore_ps(row + j, tail, y);
         }
+    }
+}
+
+NNK_TARGET_AVX2
+void nnk_epilogue_tile__avx2_fma(const nnk_epi *ep, float *c, int64_t ldc, int64_t m0, int64_t n0,
+                                 int64_t mr, int64_t nr) {
+    const nnk_epi e = *ep;
+    if (!e.active) return;
+    switch (e.act) {
+    case NNK_ACT_NONE: nnk_epilogue_tile_t(&e, c, ldc, m0, n0, mr, nr, NNK_ACT_NONE); break;
+    case NNK_ACT_RELU: nnk_epilogue_tile_t(&e, c, ldc, m0, n0, mr, nr, NNK_ACT_RELU); break;
+    case NNK_ACT_CLIP: nnk_epilogue_tile_t(&e, c, ldc, m0, n0, mr, nr, NNK_ACT_CLIP); break;
+    default: nnk_epilogue_tile_t(&e, c, ldc, m0, n0, mr, nr, e.act); break;
     }
 }
 #endif

@@ -6,8 +6,55 @@
 //       for jr (NR columns):           B micro-panel kc x 16 stays in L1 across the ir loop
 //         for ir (MR rows):            6x16 micro-kernel; on the last pc the epilogue runs on the tile
 // C may also be stored transposed (for convolutions computed pixel-major, see nnk_conv2d.c): the tile
-// then goes through the scratch tile.
+// then goes through the scratch tile and kt->tile_store (as do partial tiles at the edges).
 #include "nnk_internal.h"
+#if NNK_HAVE_AVX2
+#include "nnk_avx2_math.h"
+#endif
+
+void nnk_tile_store__ref(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                         int transposed) {
+    for (int64_t i = 0; i < mr; i++)            // tile is (MR, NR) row-major; C gets (mr, nr) or (nr, mr)
+        for (int64_t j = 0; j < nr; j++) {
+            float *d = transposed ? c + j * ldc + i : c + i * ldc + j;
+            const float v = tile[i * NNK_NR + j];
+            *d = accumulate ? *d + v : v;
+        }
+}
+
+#if NNK_HAVE_AVX2
+/// Transposed: each half of the tile (6 rows x 8 columns, 2 zero rows added) is transposed in
+/// registers, then column j is one masked store (and load, when accumulating) of mr floats.
+NNK_TARGET_AVX2
+void nnk_tile_store__avx2_fma(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                              int transposed) {
+    if (!transposed) {
+        const __m256i m0 = nnk_v_tail_mask(NNK_MIN(nr, 8)), m1 = nnk_v_tail_mask(nr - 8);
+        for (int64_t i = 0; i < mr; i++) {
+            float *d = c + i * ldc;
+            __m256 a = _mm256_loadu_ps(tile + i * NNK_NR), b = _mm256_loadu_ps(tile + i * NNK_NR + 8);
+            if (accumulate) {
+                a = _mm256_add_ps(a, _mm256_maskload_ps(d, m0));
+                if (nr > 8) b = _mm256_add_ps(b, _mm256_maskload_ps(d + 8, m1));
+            }
+            _mm256_maskstore_ps(d, m0, a);
+            if (nr > 8) _mm256_maskstore_ps(d + 8, m1, b);
+        }
+        return;
+    }
+    const __m256i rows = nnk_v_tail_mask(mr);
+    for (int h = 0; h < 2 && 8 * h < nr; h++) {
+        __m256 r[8];
+        for (int i = 0; i < 8; i++) r[i] = i < NNK_MR ? _mm256_loadu_ps(tile + i * NNK_NR + 8 * h) : _mm256_setzero_ps();
+        nnk_transpose8x8(r);                    // r[j] = column 8h + j, lanes = tile rows
+        for (int64_t j = 0; j < 8 && 8 * h + j < nr; j++) {
+            float *d = c + (8 * h + j) * ldc;
+            const __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskload_ps(d, rows)) : r[j];
+            _mm256_maskstore_ps(d, rows, v);
+        }
+    }
+}
+#endif
 
 /// Workspace layout: [A block][B block][scratch tile], each 64-byte aligned.
 typedef struct nnk_gemm_ws {
@@ -15,7 +62,8 @@ typedef struct nnk_gemm_ws {
 } nnk_gemm_ws;
 
 static int64_t nnk_ws_a_floats(int64_t M, int64_t K) {
-    return nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * nnk_gemm_kc(K);
+    // M <= MC: room for A over all of K (the pixel-major path below packs it once)
+    return nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * (M <= NNK_MC ? K : nnk_gemm_kc(K));
 }
 static int64_t nnk_ws_b_floats(int64_t N, int64_t K) {
     // + NR: the AVX2 im2col packer may write one 16-float run past the block
@@ -59,6 +107,31 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
     const nnk_gemm_ws ws = nnk_gemm_ws_split(workspace, M, N, K);
     const int64_t kc_max = nnk_gemm_kc(K);
     const int64_t k_blocks = K == 0 ? 1 : nnk_div_up(K, kc_max);
+    if (c_transposed && a->conv && b->kind == NNK_B_PACKED && k_blocks > 1 && m1 - m0 <= NNK_MC) {
+        // Pixel-major convolution over several K blocks: A is packed for all of K once, and each tile
+        // sums its K blocks in the scratch tile (the same additions in the same order as adding them
+        // into C) before one transposed store, instead of a transposed read-add-store per K block.
+        const int64_t mc = m1 - m0, mcp = nnk_round_up(mc, NNK_MR);
+        for (int64_t kb = 0; kb < k_blocks; kb++) {   // block kb of A at ws.a + mcp * pc
+            const int64_t pc = kb * kc_max;
+            nnk_pack_a_im2col(a->conv, a->ptr, m0, mc, pc, NNK_MIN(kc_max, K - pc), ws.a + mcp * pc);
+        }
+        for (int64_t jr = n0; jr < n1; jr += NNK_NR) {
+            const int64_t nr = NNK_MIN(NNK_NR, n1 - jr);
+            const float *bj = b->ptr + (jr / NNK_NR) * K * NNK_NR;
+            for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
+                for (int64_t kb = 0; kb < k_blocks; kb++) {
+                    const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
+                    kt->sgemm_ukernel(kc, ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR, bj + pc * NNK_NR, ws.tile,
+                                      NNK_NR, alpha, kb > 0);
+                }
+                float *ct = C + jr * ldc + m0 + ir;
+                kt->tile_store(ws.tile, ct, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0, 1);
+                kt->epilogue_tile(e, ct, ldc, jr, m0 + ir, nr, NNK_MIN(NNK_MR, mc - ir));
+            }
+        }
+        return;
+    }
     for (int64_t jc = n0; jc < n1; jc += NNK_NC) {          // C columns [jc, jc+nc)
         const int64_t nc = NNK_MIN(NNK_NC, n1 - jc);
         for (int64_t kb = 0; kb < k_blocks; kb++) {           // K rows [pc, pc+kc)
@@ -91,11 +164,7 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                         if (c_transposed) {                          // stored tile is (nr, mr)
                             float *ct = C + (jc + jr) * ldc + ic + ir;
                             kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
-                            for (int64_t j = 0; j < nr; j++)
-                                for (int64_t i = 0; i < mr; i++) {
-                                    const float v = ws.tile[i * NNK_NR + j];
-                                    ct[j * ldc + i] = accumulate ? ct[j * ldc + i] + v : v;
-                                }
+                            kt->tile_store(ws.tile, ct, ldc, mr, nr, accumulate, 1);
                             if (last) kt->epilogue_tile(e, ct, ldc, jc + jr, ic + ir, nr, mr);
                             continue;
                         }
@@ -104,11 +173,7 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                             kt->sgemm_ukernel(kc, ai, bj, c, ldc, alpha, accumulate);
                         } else {
                             kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
-                            for (int64_t i = 0; i < mr; i++)
-                                for (int64_t j = 0; j < nr; j++) {
-                                    const float v = ws.tile[i * NNK_NR + j];
-                                    c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
-                                }
+                            kt->tile_store(ws.tile, c, ldc, mr, nr, accumulate, 0);
                         }
                         if (last) kt->epilogue_tile(e, c, ldc, ic + ir, jc + jr, mr, nr);
                     }

@@ -37,6 +37,9 @@ static inline float *nnk_align64(float *p) {
 #define NNK_NC 512   // columns of B packed per block (KC*NC*4 = 512 KiB)
 #endif
 
+/// At most this many rows go to the small-M (GEMV-like) kernel when B is pre-packed.
+#define NNK_SMALL_M 5
+
 /// The K blocking depends on K only, so every task sums each C element in the same order.
 static inline int64_t nnk_gemm_kc(int64_t K) {
     int64_t nb = nnk_div_up(K, NNK_KC);
@@ -68,6 +71,10 @@ typedef struct nnk_kernels {
     /// C[0:6,0:16] = alpha * a(kc x 6 packed) * b(kc x 16 packed) (+ C when accumulate).
     void (*sgemm_ukernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                           float alpha, int accumulate);
+    /// Stores (or adds, when accumulate) the scratch tile's [0:mr, 0:nr] into C: c[i*ldc + j], or
+    /// c[j*ldc + i] when transposed. tile is (MR, NR) row-major.
+    void (*tile_store)(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                       int transposed);
     /// Applies e to C[0:mr, 0:nr] whose top-left element is local (m0, n0).
     void (*epilogue_tile)(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
                           int64_t mr, int64_t nr);
@@ -78,15 +85,29 @@ typedef struct nnk_kernels {
     void (*binary_row)(int32_t op, int64_t n, const float *a, int64_t as, const float *b, int64_t bs,
                        float *out);
     void (*softmax_row)(int64_t cols, const float *in, float *out, int32_t log);
-    /// Depthwise conv of one plane: output rows [oh0, oh1) of channel c; w is (KH, KW); scratch holds
-    /// nnk_dwconv2d_scratch_floats(p) floats (64-byte aligned).
-    void (*dwconv2d_plane)(const nnk_conv2d_params *p, const float *in, const float *w, float *out,
-                           const nnk_epi *e, int64_t c, int64_t oh0, int64_t oh1, float *scratch);
+    /// Depthwise conv of channels [c0, c0+cn) (cn <= 8, c0 a multiple of 8) of one image, output rows
+    /// [oh0, oh1): in is the image (C, H, W), out its output (C, OH, OW), w8 the channels' packed block
+    /// (KH*KW, 8); e is resolved for the image (channel = c). scratch: nnk_dwconv2d_scratch_floats(p)
+    /// floats, 64-byte aligned; oh1 - oh0 <= nnk_dwconv2d_band_rows(p).
+    void (*dwconv2d_c8)(const nnk_conv2d_params *p, const float *in, const float *w8, float *out,
+                        const nnk_epi *e, int64_t c0, int64_t cn, int64_t oh0, int64_t oh1, float *scratch);
     /// 2-D pooling of one plane with dilation 1 (avg: is_avg != 0).
     void (*pool2d_plane)(const nnk_pool_params *p, int is_avg, const float *in, float *out);
     /// Packs rows [k0, k0+kc) x columns [n0, n0+nc) of the implicit im2col matrix into NR panels.
     void (*im2col_pack)(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
                         int64_t nc, float *dst);
+    /// tile[m*NR + j] = sum_k a[m*a_rs + k*a_cs] * b[k*NR + j] for m < M <= NNK_SMALL_M; b is one
+    /// packed B panel (K x NR).
+    void (*sgemm_small_m_panel)(int64_t M, int64_t K, const float *a, int64_t a_rs, int64_t a_cs,
+                                const float *b, float *tile);
+    /// Winograd input transform of tiles [t0, t0+nb) of the batch (in is (N, C_in, H, W)) into V: 36
+    /// matrices (C_in x block) packed as NR-column panels; tiles past nb up to a multiple of NR are 0.
+    void (*winograd_input)(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb, int64_t block,
+                           float *V);
+    /// Winograd output transform of M (36 matrices C_out x block) for channels [m0, m1) and tiles
+    /// [t0, t0+nb) into the output (N, C_out, OH, OW), with the epilogue (residual offset 0, res_ld OH*OW).
+    void (*winograd_output)(const nnk_conv2d_params *p, const float *M, int64_t block, int64_t t0, int64_t nb,
+                            int64_t m0, int64_t m1, float *out, const nnk_epi *e);
     /// out[i] = max or mean of in[i*size : (i+1)*size]
     void (*global_pool)(int is_avg, int64_t planes, int64_t size, const float *in, float *out);
 } nnk_kernels;
@@ -96,25 +117,35 @@ const nnk_kernels *nnk_active(void);
 
 // Variants, defined next to each other in the file of their idea.
 void nnk_sgemm_ukernel_6x16__ref(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_tile_store__ref(const float *, float *, int64_t, int64_t, int64_t, int, int);
 void nnk_epilogue_tile__ref(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__ref(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
 void nnk_binary_row__ref(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
-void nnk_dwconv2d_plane__ref(const nnk_conv2d_params *, const float *, const float *, float *,
-                             const nnk_epi *, int64_t, int64_t, int64_t, float *);
+void nnk_dwconv2d_c8__ref(const nnk_conv2d_params *, const float *, const float *, float *,
+                          const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
+void nnk_sgemm_small_m_panel__ref(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
+void nnk_winograd_input__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_output__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, int64_t,
+                              float *, const nnk_epi *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
 #if NNK_HAVE_AVX2
 void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_tile_store__avx2_fma(const float *, float *, int64_t, int64_t, int64_t, int, int);
 void nnk_epilogue_tile__avx2_fma(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__avx2_fma(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);
 void nnk_binary_row__avx2_fma(int32_t, int64_t, const float *, int64_t, const float *, int64_t, float *);
 void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
-void nnk_dwconv2d_plane__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
-                                  const nnk_epi *, int64_t, int64_t, int64_t, float *);
+void nnk_dwconv2d_c8__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
+                               const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
+void nnk_sgemm_small_m_panel__avx2_fma(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
+void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
+                                   int64_t, float *, const nnk_epi *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
@@ -126,8 +157,12 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
 float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0, int64_t kh0,
                         int64_t kh1, int64_t padded_rows, int64_t ow);
 
-/// Scratch floats of the depthwise kernels (a zero-padded copy of the input rows of one plane).
+/// Depthwise (nnk_dwconv.c): scratch floats per task (one band of channel-interleaved padded input
+/// rows), output rows per band (depends on p only), packed weight floats, and the packing.
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
+int64_t nnk_dwconv2d_band_rows(const nnk_conv2d_params *p);
+int64_t nnk_dwconv2d_packed_floats(const nnk_conv2d_params *p);
+void nnk_dwconv2d_pack(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
 
 // ---- the GEMM driver shared by nnk_sgemm and nnk_conv2d ----
 /// Where the B operand of a GEMM comes from (im2col: packed by kt->im2col_pack).
@@ -155,6 +190,12 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     const nnk_gemm_a *a, const nnk_gemm_b *b, float *C, int64_t ldc, int c_transposed,
                     const nnk_epi *e, int64_t m0, int64_t m1, int64_t n0, int64_t n1, float *ws);
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K);
+/// C[0:M, n0:n1] = alpha * A * packed B, then epilogue, for M <= NNK_SMALL_M (nnk_sgemm_small_m.c);
+/// the rows are rows m0.. of the whole GEMM (for the epilogue); n0 is a multiple of NR; tile holds
+/// M*NR floats.
+void nnk_sgemm_small_m(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, float alpha, const float *a,
+                       int64_t a_rs, int64_t a_cs, const float *packed_b, float *C, int64_t ldc, const nnk_epi *e,
+                       int64_t m0, int64_t n0, int64_t n1, float *tile);
 
 // Packing into panels (nnk_pack.c; the im2col packer is kt->im2col_pack in nnk_im2col.c, whose
 // destination needs NR floats of slack after the block: the AVX2 variant writes whole 16-float runs).
@@ -165,3 +206,21 @@ void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int6
 /// MR-row panels of the transposed im2col matrix: rows (pixels) [m0, m0+mc), columns [k0, k0+kc).
 void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
                        int64_t kc, float *dst);
+
+// ---- Winograd F(4x4, 3x3) for 3x3 stride-1 convolutions (nnk_winograd.c) ----
+/// Tiles of 4x4 outputs per image (tiles_h x tiles_w = image_tiles) and in the batch (tiles), tiles
+/// per block (a multiple of NR), blocks in the batch, and the floats of one packed U_xi (MR panels).
+typedef struct nnk_wg_geom {
+    int64_t tiles_h, tiles_w, image_tiles, tiles, block, blocks, u_floats;
+} nnk_wg_geom;
+/// Whether nnk_conv2d uses Winograd for p (3x3, stride 1, no dilation or groups, >= 16 channels,
+/// outputs >= 10x10, or >= 7x7 with >= 32 tiles in the batch; not disabled by p->no_winograd).
+int nnk_winograd_applies(const nnk_conv2d_params *p);
+nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p);
+int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p);   // per task
+/// Packed weights: 36 * geom.u_floats floats; scale: per output channel (w[m] * scale[m]) or NULL.
+void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
+/// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of the batch; in, out are
+/// the whole batch; e is resolved with residual offset 0 and res_ld OH*OW.
+void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
+                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws);

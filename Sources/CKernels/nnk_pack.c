@@ -34,13 +34,12 @@ void nnk_pack_b_strided(int64_t kc, int64_t nc, const float *b, int64_t rs, int6
                 memcpy(dst + k * NNK_NR, cols + k * rs, (size_t)nr * sizeof(float));
                 for (int64_t j = nr; j < NNK_NR; j++) dst[k * NNK_NR + j] = 0.0f;
             }
-        } else if (rs == 1) {                      // columns contiguous: read along k
-            for (int64_t j = 0; j < NNK_NR; j++) {
-                if (j < nr) {
+        } else if (rs == 1) {                      // columns contiguous: read along k, 64 rows at a time
+            for (int64_t k0 = 0; k0 < kc; k0 += 64) { // (the 4 KiB of panel rows being written stay in L1)
+                const int64_t k1 = NNK_MIN(kc, k0 + 64);
+                for (int64_t j = 0; j < NNK_NR; j++) {
                     const float *col = cols + j * cs;
-                    for (int64_t k = 0; k < kc; k++) dst[k * NNK_NR + j] = col[k];
-                } else {
-                    for (int64_t k = 0; k < kc; k++) dst[k * NNK_NR + j] = 0.0f;
+                    for (int64_t k = k0; k < k1; k++) dst[k * NNK_NR + j] = j < nr ? col[k] : 0.0f;
                 }
             }
         } else {

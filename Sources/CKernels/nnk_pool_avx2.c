@@ -5,6 +5,20 @@
 #if NNK_HAVE_AVX2
 #include "nnk_avx2_math.h"
 
+/// One window that lies wholly inside the input (no clipping, count = KH*KW): the columns left of
+/// and right of the vectors on small planes (e.g. 2x2 pooling of an 8x8 plane) take this instead of
+/// the general clipped window. Same arithmetic and NaN rule as nnk_pool2d_window.
+static inline float nnk_pool_window_inside(const float *in, int64_t W, int64_t KH, int64_t KW, int is_avg) {
+    float mx = -INFINITY, sum = 0.0f;
+    for (int64_t kh = 0; kh < KH; kh++)
+        for (int64_t kw = 0; kw < KW; kw++) {
+            const float v = in[kh * W + kw];
+            sum += v;
+            if (v > mx || isnan(v)) mx = v;
+        }
+    return is_avg ? sum / (float)(KH * KW) : mx;
+}
+
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
 nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float *out, const int sw) {
     const int64_t H = p->in_shape[0], W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
@@ -25,7 +39,11 @@ nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float
         const int64_t count = (p->count_include_pad ? padded_rows : kh1 - kh0) * KW;
         const __m256 vcount = _mm256_set1_ps((float)count);
         int64_t ow = 0;
-#define NNK_POINT(ow) nnk_pool2d_window(p, is_avg, in, oh * sh - pt, kh0, kh1, padded_rows, (ow))
+        const int rows_inside = kh0 == 0 && kh1 == KH && padded_rows == KH;
+#define NNK_POINT(ow)                                                                                      \
+    (rows_inside && (ow) * sw - pl >= 0 && (ow) * sw - pl + KW <= W                                       \
+         ? nnk_pool_window_inside(in + (oh * sh - pt) * W + (ow) * sw - pl, W, KH, KW, is_avg)            \
+         : nnk_pool2d_window(p, is_avg, in, oh * sh - pt, kh0, kh1, padded_rows, (ow)))
         for (; ow < (vend > vlo ? vlo : OW); ow++) orow[ow] = NNK_POINT(ow);
         // No vectors (vend == vlo) may leave ow at OW < vlo: the loop must not start then (it would
         // store 8 floats at vend - 8 < 0).

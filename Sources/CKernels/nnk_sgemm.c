@@ -52,5 +52,14 @@ void nnk_sgemm(int64_t M, int64_t N, int64_t K, float alpha,
         b.ptr = packed_b;
     }
     const nnk_epi e = nnk_epi_make(ep, ep ? ep->channel_axis : 0, 0, 0, ep ? ep->residual_ld : 0);
+    if (packed_b && K > 0 && M % NNK_MR != 0 && m1 == M) {
+        // The rows after the last full MR panel (all of them at M <= 5, e.g. a fully connected layer
+        // at batch 1; 2 of 8 at batch 8) take the small-M kernel instead of a zero-padded panel. The
+        // workspace holds far more than its M x NR tile (see nnk_gemm_workspace_floats).
+        const int64_t r0 = M - M % NNK_MR;
+        nnk_sgemm_small_m(nnk_active(), M - r0, N, K, alpha, A + r0 * a_rs, a_rs, a_cs, packed_b, C + r0 * ldc, ldc,
+                          &e, r0, n0, n1, nnk_align64(workspace));
+        m1 = r0;
+    }
     nnk_gemm_block(nnk_active(), M, N, K, alpha, &a, &b, C, ldc, 0, &e, m0, m1, n0, n1, workspace);
 }

@@ -128,6 +128,7 @@ extension KernelTests {
             ConvCase(cin: 8, h: 7, w: 7, cout: 48, kh: 3, kw: 3, pads: (1, 1, 1, 1)),
             ConvCase(cin: 8, h: 5, w: 5, cout: 64, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
             ConvCase(n: 2, cin: 40, h: 9, w: 9, cout: 16, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1)),
+            ConvCase(cin: 40, h: 7, w: 7, cout: 32, kh: 3, kw: 3, pads: (1, 1, 1, 1)),          // K = 360: transposed tiles accumulate
             // depthwise
             ConvCase(cin: 13, h: 9, w: 40, cout: 13, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 13),
             ConvCase(n: 2, cin: 17, h: 11, w: 45, cout: 17, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 17),
@@ -136,6 +137,14 @@ extension KernelTests {
             ConvCase(cin: 13, h: 5, w: 5, cout: 13, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 13),
             ConvCase(cin: 2, h: 7, w: 75, cout: 2, kh: 3, kw: 4, stride: (1, 2), pads: (0, 1, 2, 3), groups: 2),
             ConvCase(cin: 2, h: 4, w: 53, cout: 2, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
+            // depthwise, 8 channels per block: narrow planes, partial blocks, several row bands
+            ConvCase(cin: 19, h: 7, w: 7, cout: 19, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 19),
+            ConvCase(n: 2, cin: 9, h: 8, w: 6, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (0, 1, 1, 1), groups: 9),
+            ConvCase(cin: 16, h: 1, w: 1, cout: 16, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 16),
+            ConvCase(cin: 8, h: 3, w: 13, cout: 8, kh: 1, kw: 2, stride: (1, 3), groups: 8),
+            ConvCase(cin: 10, h: 40, w: 150, cout: 10, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 10),
+            ConvCase(cin: 9, h: 33, w: 161, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 9),
+            ConvCase(cin: 3, h: 14, w: 9, cout: 3, kh: 5, kw: 5, pads: (4, 4, 4, 4), groups: 3),
         ] }
 
         @Test func matchesReferenceWithEveryTaskSplit() {
@@ -147,6 +156,21 @@ extension KernelTests {
                         expectIdentical(c.run(ep, ntasks: ntasks), one, "\(isa) \(c) ntasks \(ntasks)")
                     }
                 } }
+            }
+        }
+
+        /// Packing with a per-channel scale gives the bits of packing the scaled weights, for every layout.
+        @Test func scaledPackingEqualsPackingScaledWeights() {
+            for c in Self.cases() + KernelTests.Winograd.cases() {
+                var p = c.p
+                let n = Int(nnk_conv2d_packed_weights_floats(&p)), perChannel = c.w.count / Int(p.C_out)
+                var rng = TestRNG(3)
+                let scale = FloatBuffer(rng.floats(Int(p.C_out), -2, 2))
+                let scaledW = FloatBuffer((0..<c.w.count).map { c.w.p[$0] * scale.p[$0 / perChannel] })
+                let a = FloatBuffer(count: n), b = FloatBuffer(count: n)
+                nnk_conv2d_pack_weights_scaled(&p, c.w.p, scale.p, a.p)
+                nnk_conv2d_pack_weights(&p, scaledW.p, b.p)
+                expectIdentical(a.array, b.array, "\(c) algorithm \(nnk_conv2d_algorithm(&p))")
             }
         }
 

@@ -76,6 +76,10 @@ extension KernelTests {
         static let shapes: [(Int, Int, Int)] = [
             (1, 1, 1), (3, 5, 7), (6, 16, 8), (13, 17, 33), (17, 33, 5), (5, 13, 1), (33, 3, 17), (1, 40, 13),
             (12, 32, 4),
+            // small M against packed B (the GEMV-like kernel): K not a multiple of its unrolling
+            (1, 37, 301), (2, 20, 259), (4, 33, 70), (5, 16, 3),
+            // the rows after the last full 6-row panel take it too (batch 8 -> 6 + 2)
+            (8, 21, 40), (11, 35, 257),
         ]
 
         @Test func shapesLayoutsAndTaskSplits() {
@@ -114,6 +118,23 @@ extension KernelTests {
             }
         }
 
+        /// The small-M kernel (M <= 5 with packed B) applies the epilogue on either axis like the 6x16 path.
+        @Test func smallMEpilogues() {
+            forEachVariant { isa in
+                for M in [1, 2, 3, 5] {
+                    let g = GemmProblem(M: M, N: 35, K: 23, alpha: -1.25, seed: UInt64(M))
+                    for axis: Int32 in [0, 1] {
+                        for f in allEpilogueFlags() where f.act != Int32(NNK_ACT_TANH) {
+                            let ep = g.epilogue(act: f.act, bias: f.bias, residual: f.residual, scale: f.scale,
+                                                shift: f.shift, axis: axis)
+                            let got = g.run(ep, prepacked: true, ntasks: 2)
+                            expectClose(got, g.expected(ep), rtol: 2e-4, atol: 2e-5, "\(isa) M \(M) \(ep)")
+                        }
+                    }
+                }
+            }
+        }
+
         /// K beyond one K block (256), rows beyond one M block (144), columns beyond one N block (512).
         @Test func blockBoundaries() {
             forEachVariant { isa in
@@ -122,10 +143,14 @@ extension KernelTests {
                         let g = GemmProblem(M: M, N: N, K: K, alpha: 1, bLayout: bl, seed: 5)
                         let ep = g.epilogue(act: Int32(NNK_ACT_RELU), bias: true, residual: true, scale: false,
                                             shift: true, axis: 0)
-                        let one = g.run(ep, prepacked: false, ntasks: 1)
-                        expectClose(one, g.expected(ep), rtol: 2e-4, atol: 1e-4, "\(isa) \(M)x\(N)x\(K)")
-                        for ntasks in [2, 3] {
-                            expectIdentical(g.run(ep, prepacked: true, ntasks: ntasks), one, "\(isa) \(M)x\(N)x\(K) tasks")
+                        // (packed B with M <= 5 takes the small-M kernel: its own summation order)
+                        for prepacked in [false, true] {
+                            let one = g.run(ep, prepacked: prepacked, ntasks: 1)
+                            expectClose(one, g.expected(ep), rtol: 2e-4, atol: 1e-4, "\(isa) \(M)x\(N)x\(K)")
+                            for ntasks in [2, 3] {
+                                expectIdentical(g.run(ep, prepacked: prepacked, ntasks: ntasks), one,
+                                                "\(isa) \(M)x\(N)x\(K) packed \(prepacked) tasks")
+                            }
                         }
                     }
                 }

@@ -63,10 +63,20 @@ typedef struct nnk_conv2d_params {
     int64_t pad_top, pad_left, pad_bottom, pad_right;
     int64_t groups;
     int64_t OH, OW;                 // output (N, C_out, OH, OW), computed by the caller
+    int32_t no_winograd;            // nonzero: never use Winograd (which reassociates sums); 0 by default
 } nnk_conv2d_params;
+/// How nnk_conv2d computes p. Weights packed for p stay valid for any q with the same filter geometry
+/// (C_in, C_out, KH, KW, strides, dilations, groups) and the same algorithm.
+enum { NNK_CONV_ALGO_DEPTHWISE = 0, NNK_CONV_ALGO_POINTWISE = 1, NNK_CONV_ALGO_IM2COL = 2,
+       NNK_CONV_ALGO_PIXEL_MAJOR = 3, NNK_CONV_ALGO_WINOGRAD_F4X3 = 4 };
+int32_t nnk_conv2d_algorithm(const nnk_conv2d_params *p);
 int64_t nnk_conv2d_packed_weights_floats(const nnk_conv2d_params *p);
 /// Once, at load. The packed layout depends only on p (not on the CPU).
 void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, float *packed);
+/// The same for weights[m] * scale[m] (scale: one float per output channel, or NULL), each product
+/// rounded once as if the scaled weights had been packed: folds a channel affine without a copy.
+void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *weights, const float *scale,
+                                    float *packed);
 int64_t nnk_conv2d_workspace_floats(const nnk_conv2d_params *p);  // per task
 int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads);
 /// Bit-identical for any ntasks. ep may be NULL; ep->channel_axis is ignored (channel = output channel).

@@ -17,29 +17,54 @@ final class HostBuffer: @unchecked Sendable {
     let key: String
 
     private static let serial = Mutex<Int>(0)
+    /// The adopted array whose storage `pointer` points into (nil: `pointer` is ours to free).
+    private let owner: [Float]?
 
-    init(byteCount: Int, key: String? = nil) {
+    /// `zeroed: false` leaves the contents undefined, for callers that write every byte.
+    init(byteCount: Int, key: String? = nil, zeroed: Bool = true) {
         self.byteCount = byteCount
         self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
         var p: UnsafeMutableRawPointer?
         guard posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else {
             fatalError("out of memory allocating \(byteCount) bytes")
         }
-        memset(p, 0, max(byteCount, 64))
+        if zeroed { memset(p, 0, max(byteCount, 64)) }
         pointer = p
+        owner = nil
+    }
+
+    /// Shares an array's storage instead of copying it (a model's weights are tens of MB, and
+    /// fresh memory is slow to fault in). The array is kept alive and never mutated; its elements
+    /// are 16-byte aligned, not 64 (kernels load constants unaligned).
+    init(adopting floats: [Float], key: String? = nil) {
+        guard floats.count >= 16 else {
+            self.byteCount = floats.count * 4
+            self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
+            var p: UnsafeMutableRawPointer?
+            guard posix_memalign(&p, 64, 64) == 0, let p else { fatalError("out of memory allocating 64 bytes") }
+            memset(p, 0, 64)
+            floats.withUnsafeBytes { if $0.count > 0 { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
+            pointer = p
+            owner = nil
+            return
+        }
+        byteCount = floats.count * 4
+        self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
+        owner = floats
+        pointer = UnsafeMutableRawPointer(mutating: floats.withUnsafeBytes { $0.baseAddress! })
     }
 
     convenience init(floats: [Float], key: String? = nil) {
-        self.init(byteCount: floats.count * 4, key: key)
+        self.init(byteCount: floats.count * 4, key: key, zeroed: floats.count * 4 < 64)
         floats.withUnsafeBytes { if $0.count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
     }
 
     convenience init(int64s: [Int64], key: String? = nil) {
-        self.init(byteCount: int64s.count * 8, key: key)
+        self.init(byteCount: int64s.count * 8, key: key, zeroed: int64s.count * 8 < 64)
         int64s.withUnsafeBytes { if $0.count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
     }
 
-    deinit { free(pointer) }
+    deinit { if owner == nil { free(pointer) } }
 
     var floats: UnsafeMutablePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
     var int64s: UnsafeMutablePointer<Int64> { pointer.assumingMemoryBound(to: Int64.self) }

@@ -98,7 +98,7 @@ enum ModelImporter {
 
     static func constant(_ t: Tensor, key: String? = nil) -> ConstantTensor {
         switch t.values {
-        case .float(let v): return ConstantTensor(shape: t.shape, floats: v, key: key)
+        case .float(let v): return ConstantTensor(type: .float, shape: t.shape, buffer: HostBuffer(adopting: v, key: key))
         case .int64(let v): return ConstantTensor(shape: t.shape, int64s: v, key: key)
         }
     }

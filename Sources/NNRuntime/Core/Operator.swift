@@ -40,6 +40,8 @@ struct BindContext {
     var inputs: [Operand?]
     var outputs: [Operand]
     var threads: Int
+    /// SessionOptions.allowWinograd.
+    var allowWinograd = true
 }
 
 /// One decoded operator: typed attributes, shape inference and kernel binding.
@@ -74,6 +76,12 @@ extension Operator {
 /// A bound computation: runs one node of a plan.
 protocol Kernel: Sendable {
     func run(_ context: RunContext)
+    /// Set when the kernel trades exactness of summation for speed (SessionReport.precisionNotes).
+    var precisionNote: String? { get }
+}
+
+extension Kernel {
+    var precisionNote: String? { nil }
 }
 
 /// A view kernel: nothing to do, the output shares the input's memory.

@@ -16,13 +16,19 @@ public struct SessionOptions: Sendable, Equatable {
     public var maxMemoryBytes: Int = 1 << 34
     /// With `optimize`, only these passes run (by name, e.g. `FuseActivationIntoProducer`); `nil`: all.
     public var enabledPasses: Set<String>?
+    /// Whether 3x3 stride-1 convolutions may use Winograd F(4x4, 3x3): about 2x faster there, with
+    /// reassociated sums (error <= 2e-5 of the output scale; each such node is listed in
+    /// `SessionReport.precisionNotes`). Off: every convolution sums directly.
+    public var allowWinograd: Bool
 
     /// The names of the graph passes, in the order they run.
     public static var passNames: [String] { Planner.passes.map(\.name) }
 
     /// Creates options.
-    public init(threads: Int = SessionOptions.coreCount, optimize: Bool = true, maxTensorElements: Int = 1 << 31) {
+    public init(threads: Int = SessionOptions.coreCount, optimize: Bool = true, maxTensorElements: Int = 1 << 31,
+                allowWinograd: Bool = true) {
         self.threads = max(1, threads)
+        self.allowWinograd = allowWinograd
         self.optimize = optimize
         self.maxTensorElements = maxTensorElements
     }

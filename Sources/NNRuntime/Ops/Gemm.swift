@@ -100,7 +100,7 @@ final class GemmPackCache: Sendable {
 
     func packed(_ b: HostBuffer, k: Int, n: Int, transB: Bool) -> HostBuffer {
         cache.value(for: b, key: [Int64(k), Int64(n), transB ? 1 : 0]) {
-            let out = HostBuffer(byteCount: Int(nnk_sgemm_packed_b_floats(Int64(k), Int64(n))) * 4)
+            let out = HostBuffer(byteCount: Int(nnk_sgemm_packed_b_floats(Int64(k), Int64(n))) * 4, zeroed: false)
             nnk_sgemm_pack_b(Int64(k), Int64(n), b.floats, transB ? 1 : Int64(n), transB ? Int64(k) : 1, out.floats)
             return out
         }

@@ -1,5 +1,6 @@
 /// Folds a channel affine exactly into the Conv or Gemm that produces its input (BN before the
-/// activation costs nothing): W'[m] = W[m]·s[m], b'[m] = b[m]·s[m] + t[m]. Only when the producer
+/// activation costs nothing): W'[m] = W[m]·s[m], b'[m] = b[m]·s[m] + t[m] (a Conv applies s to W while
+/// packing it, so no scaled copy is made; a Gemm gets a scaled copy). Only when the producer
 /// has constant weights, no epilogue yet, and no other reader of its output.
 struct FoldChannelAffineIntoProducer: GraphPass {
     var bitExact: Bool { false }
@@ -12,19 +13,17 @@ struct FoldChannelAffineIntoProducer: GraphPass {
             guard let affine = graph.nodes[i].op as? ChannelAffine, let x = graph.nodes[i].inputs[0], let y = graph.nodes[i].outputs[0],
                   let p = producers[x.index], graph.hasSingleUse(x, uses: uses) else { continue }
             let producer = graph.nodes[p]
-            if var conv = producer.op as? Conv, conv.epilogue.isEmpty, let w = graph.constant(producer.inputs[1]) {
+            if var conv = producer.op as? Conv, conv.epilogue.isEmpty, conv.weightScale == nil, let w = graph.constant(producer.inputs[1]) {
                 let m = w.shape[0]
-                let per = w.count / m
-                var weights = w.floatArray()
-                for o in 0..<m { for j in 0..<per { weights[o * per + j] *= affine.scale[o] } }
                 let oldBias = producer.inputs.count > 2 ? graph.constant(producer.inputs[2])?.floatArray() : nil
                 if producer.inputs.count > 2, producer.inputs[2] != nil, oldBias == nil { continue }
                 let bias = (0..<m).map { (oldBias?[$0] ?? 0) * affine.scale[$0] + affine.shift[$0] }
-                let wID = graph.addValue(producer.name + ".folded_weight", constant: ConstantTensor(shape: w.shape, floats: weights, key: "fold:\(affine.origin)>\(w.buffer.key)"))
                 let bID = graph.addValue(producer.name + ".folded_bias", constant: ConstantTensor(shape: [m], floats: bias))
+                // W is scaled while it is packed (no folded copy of the weights is ever made).
+                conv.weightScale = FoldedWeightScale(values: affine.scale, key: "fold:\(affine.origin)>\(w.buffer.key)")
                 conv.epilogue.fused.append("\(affine.origin) folded")
                 graph.nodes[p].op = conv
-                graph.nodes[p].inputs = [producer.inputs[0], wID, bID]
+                graph.nodes[p].inputs = [producer.inputs[0], producer.inputs[1], bID]
             } else if var gemm = producer.op as? Gemm, gemm.epilogue.isEmpty, let b = graph.constant(producer.inputs[1]),
                       let outShape = graph[x].shape, outShape.count == 2, outShape[1] == affine.scale.count {
                 // Y = alpha·A·B' + beta·C; the channel is the column n.

@@ -118,7 +118,7 @@ struct Planner {
         }
         let results = outputs.map { ConstantTensor(type: $0.type, shape: $0.shape, buffer: HostBuffer(byteCount: $0.shape.reduce(1, *) * $0.type.byteSize)) }
         let operands = results.map { Operand(slot: .host($0.buffer), type: $0.type, shape: $0.shape, constant: nil) }
-        let kernel = try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: operands, threads: 1))
+        let kernel = try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: operands, threads: 1, allowWinograd: options.allowWinograd))
         let workspaceFloats = (kernel as? any WorkspaceKernel)?.workspaceFloatsPerTask ?? 0
         let workspace = HostBuffer(byteCount: workspaceFloats * 4)
         let table = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
@@ -178,10 +178,13 @@ struct Planner {
             // Nothing to compute when every output is empty (a batch of 0, a zero-size dim).
             let empty = !outputs.isEmpty && outputs.allSatisfy { $0.count == 0 }
             let kernel = node.op.isView || empty
-                ? NoKernel() : try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: outputs, threads: options.threads))
+                ? NoKernel()
+                : try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: outputs, threads: options.threads,
+                                               allowWinograd: options.allowWinograd))
             if let w = kernel as? any WorkspaceKernel { workspace = max(workspace, w.workspaceFloatsPerTask) }
             let facts = inputs.map { $0.map { InputFact(type: $0.type, shape: $0.shape, constant: $0.constant) } }
             let flops = node.op.flops(facts, outputs.map { OutputFact(type: $0.type, shape: $0.shape) })
+            if let note = kernel.precisionNote { report.precisionNotes.append(node.name + ": " + note) }
             if !node.op.isView { steps.append(PlanStep(node: node.name, opType: node.opType, kernel: kernel, flops: flops)) }
             report.steps.append(node.name + " (" + node.opType + (node.op.fusionSummary.map { " + " + $0 } ?? "") + (node.op.isView ? ", view" : "") + ")")
         }

@@ -22,6 +22,9 @@ public struct SessionReport: Sendable, Equatable {
     public var foldedNodes: [String]
     /// The executed steps after optimization: node name, op type and any fusion carried.
     public var steps: [String]
+    /// Nodes whose kernel reassociates arithmetic beyond summation order (e.g. Winograd), with the
+    /// measured error bound and how to turn it off: "node: note".
+    public var precisionNotes: [String] = []
 
     /// Creates a report (the runtime builds these; tests and tools may too).
     public init(evalSemantics: [String] = [], rewrites: [Rewrite] = [], foldedNodes: [String] = [], steps: [String] = []) {
