@@ -51,7 +51,9 @@ public final class Conv2d: Layer {
             N: 1, C_in: Int64(c), H: Int64(h), W: Int64(w), C_out: Int64(outChannels), KH: Int64(kernel), KW: Int64(kernel),
             stride_h: Int64(stride), stride_w: Int64(stride), dil_h: 1, dil_w: 1,
             pad_top: Int64(padding), pad_left: Int64(padding), pad_bottom: Int64(padding), pad_right: Int64(padding),
-            groups: Int64(groups), OH: Int64(oh), OW: Int64(ow))
+            groups: Int64(groups), OH: Int64(oh), OW: Int64(ow),
+            // Weights change every step: the direct path avoids re-transforming them for Winograd.
+            no_winograd: 1)
     }
 
     private var positions: Int { outputShape[1] * outputShape[2] }
