@@ -8,7 +8,7 @@ import Testing
         let oh = (g.h + 2 * g.p - g.k) / g.s + 1, ow = (g.w + 2 * g.p - g.k) / g.s + 1
         var params = nnk_conv2d_params(N: 1, C_in: Int64(g.c), H: Int64(g.h), W: Int64(g.w), C_out: 1, KH: Int64(g.k), KW: Int64(g.k),
                                        stride_h: Int64(g.s), stride_w: Int64(g.s), dil_h: 1, dil_w: 1, pad_top: Int64(g.p), pad_left: Int64(g.p),
-                                       pad_bottom: Int64(g.p), pad_right: Int64(g.p), groups: 1, OH: Int64(oh), OW: Int64(ow))
+                                       pad_bottom: Int64(g.p), pad_right: Int64(g.p), groups: 1, OH: Int64(oh), OW: Int64(ow), no_winograd: 1)
         let input = (0..<(g.c * g.h * g.w)).map { Float($0 % 13) - 6 }
         let ld = oh * ow + 3                        // a wider row stride, as a batch uses
         let rows = g.c * g.k * g.k
