@@ -46,11 +46,38 @@ final class CIODescription: @unchecked Sendable {
     }
 }
 
+/// The kinds of handle the C API hands out.
+enum HandleKind: Sendable { case session, result }
+
+/// Every handle handed out and not yet released, by address. A pointer is trusted only when it is
+/// here with the right kind: a result passed as a session (or a released handle) is refused
+/// without reading its memory. (A tag stored in the object does not work: the optimizer knows
+/// a `let` of a final class and folds the comparison away.)
+let liveHandles = Mutex<[UInt: HandleKind]>([:])
+
+/// Registers a retained object as a live handle of `kind`.
+func register(_ raw: UnsafeMutableRawPointer, as kind: HandleKind) -> OpaquePointer {
+    liveHandles.withLock { $0[UInt(bitPattern: raw)] = kind }
+    return OpaquePointer(raw)
+}
+
+/// Whether `pointer` is a live handle of `kind`.
+func isLive(_ pointer: OpaquePointer, as kind: HandleKind) -> Bool {
+    liveHandles.withLock { $0[UInt(bitPattern: UnsafeRawPointer(pointer))] } == kind
+}
+
+/// Forgets a handle; false when it was not a live handle of `kind` (then nothing is released).
+func unregister(_ pointer: OpaquePointer, as kind: HandleKind) -> Bool {
+    liveHandles.withLock { live in
+        let key = UInt(bitPattern: UnsafeRawPointer(pointer))
+        guard live[key] == kind else { return false }
+        live[key] = nil
+        return true
+    }
+}
+
 /// What an `nninfer_session *` points to.
 final class SessionHandle: Sendable {
-    /// Tells a session handle from a result handle passed by mistake.
-    static let tag: UInt64 = 0x6e6e_696e_6665_7253  // "nninferS"
-    let tag = SessionHandle.tag
     let session: InferenceSession
     let inputs: [CIODescription]
     let outputs: [CIODescription]
@@ -90,14 +117,13 @@ final class SessionHandle: Sendable {
         lastOutputs.withLock { $0 = entry }
     }
 
-    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+    var opaque: OpaquePointer { register(Unmanaged.passRetained(self).toOpaque(), as: .session) }
 
     /// The session behind a C pointer (borrowed: the caller keeps its reference).
     static func from(_ pointer: OpaquePointer?) throws(CError) -> SessionHandle {
         guard let pointer else { throw .invalidArgument("session is NULL") }
-        let handle = Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-        guard handle.tag == SessionHandle.tag else { throw .invalidArgument("not a session (was a result passed?)") }
-        return handle
+        guard isLive(pointer, as: .session) else { throw .invalidArgument("not a session (was a result passed, or a released session?)") }
+        return Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
 }
 
@@ -162,20 +188,17 @@ final class COutputSlot {
 
 /// What an `nninfer_result *` points to: the outputs of the last run into it.
 final class ResultHandle {
-    static let tag: UInt64 = 0x6e6e_696e_6665_7252  // "nninferR"
-    let tag = ResultHandle.tag
     /// The session of the last run, kept alive for the output names.
     var session: SessionHandle?
     var slots: [COutputSlot] = []
     /// How many slots hold outputs of the last run (0 after a failed run).
     var count = 0
 
-    var opaque: OpaquePointer { OpaquePointer(Unmanaged.passRetained(self).toOpaque()) }
+    var opaque: OpaquePointer { register(Unmanaged.passRetained(self).toOpaque(), as: .result) }
 
     static func from(_ pointer: OpaquePointer?) throws(CError) -> ResultHandle {
         guard let pointer else { throw .invalidArgument("result is NULL") }
-        let handle = Unmanaged<ResultHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
-        guard handle.tag == ResultHandle.tag else { throw .invalidArgument("not a result (was a session passed?)") }
-        return handle
+        guard isLive(pointer, as: .result) else { throw .invalidArgument("not a result (was a session passed, or a released result?)") }
+        return Unmanaged<ResultHandle>.fromOpaque(UnsafeRawPointer(pointer)).takeUnretainedValue()
     }
 }

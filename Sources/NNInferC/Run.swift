@@ -93,7 +93,7 @@ public func nninferResultCreate(_ outResult: UnsafeMutablePointer<OpaquePointer?
 
 @c(nninfer_result_release)
 public func nninferResultRelease(_ result: OpaquePointer?) {
-    guard let result else { return }
+    guard let result, unregister(result, as: .result) else { return }
     Unmanaged<ResultHandle>.fromOpaque(UnsafeRawPointer(result)).release()
 }
 

@@ -58,7 +58,7 @@ public func nninferSessionCreateFromMemory(
 
 @c(nninfer_session_release)
 public func nninferSessionRelease(_ session: OpaquePointer?) {
-    guard let session else { return }
+    guard let session, unregister(session, as: .session) else { return }
     Unmanaged<SessionHandle>.fromOpaque(UnsafeRawPointer(session)).release()
 }
 

@@ -132,7 +132,8 @@ nninfer_status nninfer_session_create_from_file(const char *path, const nninfer_
 nninfer_status nninfer_session_create_from_memory(const void *data, size_t size, const nninfer_session_options *options,
                                                   nninfer_session **out_session);
 
-/* Releases a session. NULL does nothing. Results created from it stay readable (they keep what
+/* Releases a session. NULL, a released session or a pointer that is not a session does nothing.
+   Results created from it stay readable (they keep what
    they need alive). Do not release a session while another thread is using it. */
 void nninfer_session_release(nninfer_session *session);
 
@@ -214,7 +215,8 @@ typedef struct nninfer_output {
 /* Creates an empty result; you own it (nninfer_result_release). */
 nninfer_status nninfer_result_create(nninfer_result **out_result);
 
-/* Releases a result and every pointer read from it. NULL does nothing. */
+/* Releases a result and every pointer read from it. NULL, a released result or a pointer that
+   is not a result does nothing. */
 void nninfer_result_release(nninfer_result *result);
 
 /* Runs the session on `input_count` tensors and stores every output in `result`, replacing what
