@@ -17,7 +17,7 @@ struct InspectCommand: ParsableCommand {
             ops {op type: count} (most used first), parameters {count, bytes, tensors}, \
             flops_per_run (batch 1; null without a session), metadata {labels (count), preprocess \
             {color, width, height, resize, resize_shorter, scale, mean, std, layout}, output, training, \
-            error, other_keys}, session {eval_semantics, rewrites [{pass, detail, bit_exact}], folded_nodes, \
+            error, other_keys}, session {eval_semantics, rewrites [{pass, detail, bit_exact}], folded_nodes, precision_notes, \
             steps} or null, unsupported [{node, op, domain, opset, reason}], error (why no session, or null).
             """)
 
@@ -81,6 +81,8 @@ struct InspectCommand: ParsableCommand {
             lines.append("  rewrites" + (r.rewrites.isEmpty ? ": none" : ""))
             lines += r.rewrites.map { "    \($0.pass): \($0.detail)" + ($0.bitExact ? " (bit-exact)" : " (reassociating: a few ulps of difference)") }
             lines.append("  folded nodes: " + (r.foldedNodes.isEmpty ? "none" : r.foldedNodes.joined(separator: ", ")))
+            lines.append("  precision" + (r.precisionNotes.isEmpty ? ": every kernel sums directly" : ""))
+            lines += r.precisionNotes.map { "    " + $0 }
             lines.append("  steps (\(r.steps.count))")
             lines += r.steps.map { "    " + $0 }
         }

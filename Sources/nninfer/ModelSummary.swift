@@ -99,6 +99,7 @@ struct ModelSummary {
                     .object([("pass", .string(w.pass)), ("detail", .string(w.detail)), ("bit_exact", .bool(w.bitExact))])
                 })),
                 ("folded_nodes", .array(r.foldedNodes.map { .string($0) })),
+                ("precision_notes", .array(r.precisionNotes.map { .string($0) })),
                 ("steps", .array(r.steps.map { .string($0) })),
             ])
         } ?? .null

@@ -44,6 +44,7 @@ struct InspectAnnotateBenchTests {
         let rewrites = try #require(session["rewrites"] as? [[String: Any]])
         #expect(rewrites.contains { ($0["detail"] as? String)?.contains("bn1") == true && $0["bit_exact"] is Bool })
         #expect((session["steps"] as? [String])?.isEmpty == false)
+        #expect(session["precision_notes"] is [Any])
         #expect(o["error"] is NSNull)
     }
 
