@@ -73,11 +73,13 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 
-        .testTarget(name: "NNFormatTests", dependencies: ["NNFormat"]),
+        // Test support shared by the test targets (deterministic random data).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "NNFormatTests", dependencies: ["NNFormat", "TestSupport"]),
         .testTarget(name: "CKernelsTests", dependencies: ["CKernels"]),
         // Test support: counts heap allocations (interposes malloc in the test executable).
         .target(name: "CAllocationCounter", path: "Tests/CAllocationCounter"),
-        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels", "CAllocationCounter"]),
+        .testTarget(name: "NNRuntimeTests", dependencies: ["NNRuntime", "NNFormat", "CKernels", "CAllocationCounter", "TestSupport"]),
         .testTarget(name: "NNImageTests", dependencies: ["NNImage", "CImageCodecs"]),
         .testTarget(name: "NNTrainTests", dependencies: ["NNTrain", "NNRuntime", "NNFormat"]),
         // End-to-end tests of the built `nninfer` binary (fixtures written with NNFormat and NNImage;

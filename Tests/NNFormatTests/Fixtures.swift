@@ -1,19 +1,5 @@
 import NNFormat
-
-/// Deterministic pseudo-random numbers for test weights.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func floats(_ n: Int, _ range: ClosedRange<Float> = -1...1) -> [Float] {
-        (0..<n).map { _ in Float.random(in: range, using: &self) }
-    }
-}
+import TestSupport
 
 enum Fixtures {
     /// A LeNet-style digit net; `bnAfterReLU` swaps the BN and ReLU order.

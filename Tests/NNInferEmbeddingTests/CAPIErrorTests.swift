@@ -2,6 +2,7 @@ import CNNInferAPI
 import Dispatch
 import Foundation
 import NNFormat
+@testable import NNInferC
 import NNRuntime
 import Synchronization
 import Testing

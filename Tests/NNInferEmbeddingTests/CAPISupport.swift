@@ -1,19 +1,10 @@
 import CNNInferAPI
 import NNFormat
-import NNInferC
+@testable import NNInferC
 import NNRuntime
 
-/// Status codes of nninfer.h, as the type functions return.
-enum S {
-    static let ok = nninfer_status(NNINFER_OK)
-    static let invalidArgument = nninfer_status(NNINFER_ERROR_INVALID_ARGUMENT)
-    static let file = nninfer_status(NNINFER_ERROR_FILE)
-    static let invalidModel = nninfer_status(NNINFER_ERROR_INVALID_MODEL)
-    static let unsupported = nninfer_status(NNINFER_ERROR_UNSUPPORTED)
-    static let invalidInput = nninfer_status(NNINFER_ERROR_INVALID_INPUT)
-    static let bufferTooSmall = nninfer_status(NNINFER_ERROR_BUFFER_TOO_SMALL)
-    static let shape = nninfer_status(NNINFER_ERROR_SHAPE)
-}
+/// Status codes of nninfer.h (the library's own constants).
+typealias S = Status
 
 let float32 = nninfer_element_type(NNINFER_FLOAT32)
 let int64 = nninfer_element_type(NNINFER_INT64)

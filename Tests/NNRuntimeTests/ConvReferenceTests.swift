@@ -1,4 +1,5 @@
 import NNFormat
+import TestSupport
 import Testing
 @testable import NNRuntime
 

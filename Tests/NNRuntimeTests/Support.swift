@@ -1,22 +1,6 @@
 import NNFormat
+import TestSupport
 @testable import NNRuntime
-
-/// Deterministic pseudo-random numbers.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func floats(_ n: Int, _ range: ClosedRange<Float> = -1...1) -> [Float] {
-        (0..<n).map { _ in Float.random(in: range, using: &self) }
-    }
-    mutating func pick<T>(_ options: [T]) -> T { options[Int.random(in: 0..<options.count, using: &self)] }
-}
 
 extension NetworkBuilder {
     /// A batch norm with realistic random statistics.

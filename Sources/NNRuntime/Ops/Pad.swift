@@ -16,11 +16,7 @@ struct Pad: Operator {
     }
 
     func pads(_ inputs: [InputFact?], rank: Int, node: String) throws(RuntimeError) -> [Int] {
-        var raw = attributePads
-        if inputs.count > 1, let p = inputs[1] {
-            guard let c = p.constant else { throw .shapeMismatch(node: node, detail: "pads must be known when the plan is made") }
-            raw = c.int64Array()
-        }
+        let raw = try attributeOrConstantInput(attributePads, inputs, at: 1, what: "pads", node: node)
         guard let raw else { throw .shapeMismatch(node: node, detail: "needs pads") }
         var axes = Array(0..<rank)
         if inputs.count > 3, let ax = inputs[3] {

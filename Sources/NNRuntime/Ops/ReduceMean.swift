@@ -14,11 +14,7 @@ struct ReduceMean: Operator {
     }
 
     func axes(_ inputs: [InputFact?], rank: Int, node: String) throws(RuntimeError) -> [Int]? {
-        var raw = attributeAxes
-        if axesFromInput, inputs.count > 1, let a = inputs[1] {
-            guard let c = a.constant else { throw .shapeMismatch(node: node, detail: "axes must be known when the plan is made") }
-            raw = c.int64Array()
-        }
+        let raw = try attributeOrConstantInput(attributeAxes, axesFromInput ? inputs : [], at: 1, what: "axes", node: node)
         guard let list = raw, !list.isEmpty else { return noopWithEmptyAxes ? nil : Array(0..<rank) }
         var out: [Int] = []
         for a in list { out.append(try normalizeAxis(a, rank: rank, node: node)) }

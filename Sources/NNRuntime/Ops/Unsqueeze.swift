@@ -6,11 +6,7 @@ struct Unsqueeze: Operator {
 
     func infer(_ inputs: [InputFact?], node: String) throws(RuntimeError) -> [OutputFact] {
         guard let x = inputs.first ?? nil else { throw .shapeMismatch(node: node, detail: "needs data") }
-        var raw = attributeAxes
-        if inputs.count > 1, let a = inputs[1] {
-            guard let c = a.constant else { throw .shapeMismatch(node: node, detail: "axes must be known when the plan is made") }
-            raw = c.int64Array()
-        }
+        let raw = try attributeOrConstantInput(attributeAxes, inputs, at: 1, what: "axes", node: node)
         guard let raw else { throw .shapeMismatch(node: node, detail: "needs axes") }
         let rank = x.shape.count + raw.count
         var axes = Set<Int>()
