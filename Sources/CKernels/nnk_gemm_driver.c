@@ -56,6 +56,53 @@ void nnk_tile_store__avx2_fma(const float *tile, float *c, int64_t ldc, int64_t 
 }
 #endif
 
+void nnk_tile_store_epi__ref(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                             int transposed, const nnk_epi *e, int64_t m0, int64_t n0) {
+    nnk_tile_store__ref(tile, c, ldc, mr, nr, accumulate, transposed);
+    if (e) nnk_epilogue_tile__ref(e, c, ldc, m0, n0, transposed ? nr : mr, transposed ? mr : nr);
+}
+
+#if NNK_HAVE_AVX2
+/// The transposed store with the epilogue applied to each transposed column (one output channel's
+/// run of pixels) in registers; the same operations in the same order as storing, then
+/// nnk_epilogue_tile.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_tile_store_t_epi(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                     const nnk_epi *e, int64_t m0, int64_t n0, const int ACT) {
+    const __m256i rows = nnk_v_tail_mask(mr);
+    const __m256 lo = _mm256_set1_ps(e->alpha), hi = _mm256_set1_ps(e->beta);
+    for (int h = 0; h < 2 && 8 * h < nr; h++) {
+        __m256 r[8];
+        for (int i = 0; i < 8; i++) r[i] = i < NNK_MR ? _mm256_loadu_ps(tile + i * NNK_NR + 8 * h) : _mm256_setzero_ps();
+        nnk_transpose8x8(r);                    // r[j] = column 8h + j (channel m0 + 8h + j), lanes = pixels
+        for (int64_t j = 0; j < 8 && 8 * h + j < nr; j++) {
+            const int64_t m = m0 + 8 * h + j;
+            float *d = c + (8 * h + j) * ldc;
+            __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskload_ps(d, rows)) : r[j];
+            if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
+            if (e->residual) v = _mm256_add_ps(v, _mm256_maskload_ps(e->residual + m * e->res_ld + n0, rows));
+            _mm256_maskstore_ps(d, rows, nnk_v_act(ACT, v, lo, hi));
+        }
+    }
+}
+
+NNK_TARGET_AVX2
+void nnk_tile_store_epi__avx2_fma(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                                  int transposed, const nnk_epi *e, int64_t m0, int64_t n0) {
+    if (!transposed || !e || !nnk_epi_fusable(e)) {
+        nnk_tile_store__avx2_fma(tile, c, ldc, mr, nr, accumulate, transposed);
+        if (e) nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, transposed ? nr : mr, transposed ? mr : nr);
+        return;
+    }
+    const nnk_epi local = *e;
+    switch (local.act) {
+    case NNK_ACT_RELU: nnk_tile_store_t_epi(tile, c, ldc, mr, nr, accumulate, &local, m0, n0, NNK_ACT_RELU); break;
+    case NNK_ACT_CLIP: nnk_tile_store_t_epi(tile, c, ldc, mr, nr, accumulate, &local, m0, n0, NNK_ACT_CLIP); break;
+    default: nnk_tile_store_t_epi(tile, c, ldc, mr, nr, accumulate, &local, m0, n0, NNK_ACT_NONE); break;
+    }
+}
+#endif
+
 /// Workspace layout: [A block][B block][scratch tile], each 64-byte aligned.
 typedef struct nnk_gemm_ws {
     float *a, *b, *tile;
@@ -126,19 +173,21 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                                       NNK_NR, alpha, kb > 0);
                 }
                 float *ct = C + jr * ldc + m0 + ir;
-                kt->tile_store(ws.tile, ct, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0, 1);
-                kt->epilogue_tile(e, ct, ldc, jr, m0 + ir, nr, NNK_MIN(NNK_MR, mc - ir));
+                kt->tile_store_epi(ws.tile, ct, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0, 1, e, jr, m0 + ir);
             }
         }
         return;
     }
+    // B read in place (a pointwise convolution's input, or any B with unit column stride): no packing;
+    // whole 16-column panels are read straight from B's rows, the ragged last panel is packed alone.
+    const int direct_b = b->kind == NNK_B_STRIDED && b->cs == 1 && !c_transposed;
     for (int64_t jc = n0; jc < n1; jc += NNK_NC) {          // C columns [jc, jc+nc)
         const int64_t nc = NNK_MIN(NNK_NC, n1 - jc);
         for (int64_t kb = 0; kb < k_blocks; kb++) {           // K rows [pc, pc+kc)
             const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
             const int accumulate = kb > 0, last = kb == k_blocks - 1;
-            int64_t b_stride;
-            const float *bp = nnk_gemm_b_block(kt, b, K, pc, kc, jc, nc, ws.b, &b_stride);
+            int64_t b_stride = 0;
+            const float *bp = direct_b ? NULL : nnk_gemm_b_block(kt, b, K, pc, kc, jc, nc, ws.b, &b_stride);
             for (int64_t ic = m0; ic < m1; ic += NNK_MC) {    // C rows [ic, ic+mc)
                 const int64_t mc = NNK_MIN(NNK_MC, m1 - ic);
                 const float *ap;
@@ -157,24 +206,35 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                 }
                 for (int64_t jr = 0; jr < nc; jr += NNK_NR) {  // micro-panel of columns
                     const int64_t nr = NNK_MIN(NNK_NR, nc - jr);
-                    const float *bj = bp + (jr / NNK_NR) * b_stride;
+                    const float *bj;
+                    int64_t ldb = NNK_NR;
+                    if (!direct_b) {
+                        bj = bp + (jr / NNK_NR) * b_stride;
+                    } else if (nr == NNK_NR) {
+                        bj = b->ptr + pc * b->rs + jc + jr;
+                        ldb = b->rs;
+                    } else {
+                        nnk_pack_b_strided(kc, nr, b->ptr + pc * b->rs + jc + jr, b->rs, 1, ws.b);
+                        bj = ws.b;
+                    }
                     for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
                         const int64_t mr = NNK_MIN(NNK_MR, mc - ir);
                         const float *ai = ap + (ir / NNK_MR) * a_stride;
                         if (c_transposed) {                          // stored tile is (nr, mr)
                             float *ct = C + (jc + jr) * ldc + ic + ir;
                             kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
-                            kt->tile_store(ws.tile, ct, ldc, mr, nr, accumulate, 1);
-                            if (last) kt->epilogue_tile(e, ct, ldc, jc + jr, ic + ir, nr, mr);
+                            kt->tile_store_epi(ws.tile, ct, ldc, mr, nr, accumulate, 1, last ? e : NULL, jc + jr,
+                                               ic + ir);
                             continue;
                         }
                         float *c = C + (ic + ir) * ldc + jc + jr;   // C tile (mr, nr)
-                        if (mr == NNK_MR && nr == NNK_NR) {
-                            kt->sgemm_ukernel(kc, ai, bj, c, ldc, alpha, accumulate);
-                        } else {
-                            kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
-                            kt->tile_store(ws.tile, c, ldc, mr, nr, accumulate, 0);
+                        if (nr == NNK_NR) {               // the epilogue on the registers
+                            kt->sgemm_ukernel_rows(mr, kc, ai, bj, ldb, c, ldc, alpha, accumulate,
+                                                   last ? e : NULL, ic + ir, jc + jr);
+                            continue;
                         }
+                        kt->sgemm_ukernel_rows(NNK_MR, kc, ai, bj, ldb, ws.tile, NNK_NR, alpha, 0, NULL, 0, 0);
+                        kt->tile_store(ws.tile, c, ldc, mr, nr, accumulate, 0);
                         if (last) kt->epilogue_tile(e, c, ldc, ic + ir, jc + jr, mr, nr);
                     }
                 }

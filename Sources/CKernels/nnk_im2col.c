@@ -120,6 +120,18 @@ void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t
 void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
                        int64_t kc, float *dst) {
     const int64_t H = p->H, W = p->W, KW = p->KW, KHW = p->KH * p->KW;
+    if (KHW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
+        p->OH == H && p->OW == W) {                     // 1x1: a transpose of (kc, pixels) into panels
+        for (int64_t r0 = 0; r0 < mc; r0 += NNK_MR, dst += kc * NNK_MR) {
+            const int64_t mr = NNK_MIN(NNK_MR, mc - r0);
+            const float *src = in + k0 * H * W + m0 + r0;
+            for (int64_t k = 0; k < kc; k++) {
+                for (int64_t i = 0; i < mr; i++) dst[k * NNK_MR + i] = src[k * H * W + i];
+                for (int64_t i = mr; i < NNK_MR; i++) dst[k * NNK_MR + i] = 0.0f;
+            }
+        }
+        return;
+    }
     for (int64_t r0 = 0; r0 < mc; r0 += NNK_MR) {      // panel: pixels [m0+r0, m0+r0+mr)
         const int64_t mr = NNK_MIN(NNK_MR, mc - r0);
         int64_t ih0[NNK_MR], iw0[NNK_MR];

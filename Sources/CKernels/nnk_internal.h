@@ -60,6 +60,9 @@ typedef struct nnk_epi {
 /// Resolves a public epilogue; channel_offset/residual_offset locate the C block inside the output.
 nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offset,
                      int64_t residual_offset, int64_t res_ld);
+/// Whether the micro-kernel can apply e in registers: channel = row, no post affine, activation none,
+/// ReLU or Clip.
+int nnk_epi_fusable(const nnk_epi *e);
 /// The epilogue of one element in plain C (the reference definition).
 float nnk_epi_scalar(const nnk_epi *e, float y, int64_t m, int64_t n);
 /// The activation of one element in plain C (libm expf/tanhf).
@@ -71,10 +74,20 @@ typedef struct nnk_kernels {
     /// C[0:6,0:16] = alpha * a(kc x 6 packed) * b(kc x 16 packed) (+ C when accumulate).
     void (*sgemm_ukernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                           float alpha, int accumulate);
+    /// C[0:mr,0:16] (1 <= mr <= 6) = alpha * a(kc x 6 packed) * b(kc rows of 16 floats, row stride
+    /// ldb) (+ C when accumulate); the same sums as sgemm_ukernel. Then, when e is not NULL, the
+    /// epilogue e of the tile whose top-left element is (m0, n0) (fused into the store when
+    /// nnk_epi_fusable(e); the same bits either way).
+    void (*sgemm_ukernel_rows)(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                               int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0);
     /// Stores (or adds, when accumulate) the scratch tile's [0:mr, 0:nr] into C: c[i*ldc + j], or
     /// c[j*ldc + i] when transposed. tile is (MR, NR) row-major.
     void (*tile_store)(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
                        int transposed);
+    /// tile_store, then (e not NULL) epilogue_tile on the stored block, whose top-left element is local
+    /// (m0, n0) of the stored matrix; fused into a transposed store when nnk_epi_fusable(e).
+    void (*tile_store_epi)(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                           int transposed, const nnk_epi *e, int64_t m0, int64_t n0);
     /// Applies e to C[0:mr, 0:nr] whose top-left element is local (m0, n0).
     void (*epilogue_tile)(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t n0,
                           int64_t mr, int64_t nr);
@@ -117,7 +130,11 @@ const nnk_kernels *nnk_active(void);
 
 // Variants, defined next to each other in the file of their idea.
 void nnk_sgemm_ukernel_6x16__ref(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_sgemm_ukernel_rows__ref(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t, float,
+                                 int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store__ref(const float *, float *, int64_t, int64_t, int64_t, int, int);
+void nnk_tile_store_epi__ref(const float *, float *, int64_t, int64_t, int64_t, int, int, const nnk_epi *, int64_t,
+                             int64_t);
 void nnk_epilogue_tile__ref(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__ref(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__ref(float, float, const float *, float *, int64_t);
@@ -134,7 +151,11 @@ void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
 #if NNK_HAVE_AVX2
 void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t, const float *, const float *, float *, int64_t, float, int);
+void nnk_sgemm_ukernel_rows__avx2_fma(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
+                                      float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store__avx2_fma(const float *, float *, int64_t, int64_t, int64_t, int, int);
+void nnk_tile_store_epi__avx2_fma(const float *, float *, int64_t, int64_t, int64_t, int, int, const nnk_epi *,
+                                  int64_t, int64_t);
 void nnk_epilogue_tile__avx2_fma(const nnk_epi *, float *, int64_t, int64_t, int64_t, int64_t, int64_t);
 void nnk_activation__avx2_fma(int32_t, float, float, const float *, float *, int64_t);
 void nnk_affine_row__avx2_fma(float, float, const float *, float *, int64_t);

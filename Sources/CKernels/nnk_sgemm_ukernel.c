@@ -1,66 +1,147 @@
-// nnk_sgemm_ukernel.c — the 6x16 SGEMM micro-kernels: C[0:6, 0:16] = alpha * A * B (+ C).
-// a is one packed A micro-panel (kc x 6: a[k*6 + i]); b is one packed B micro-panel (kc x 16:
-// b[k*16 + j]). Every C element is summed in k order, so a tile at the matrix edge (computed into a
-// scratch tile) gives the same bits as a tile in the interior.
+// nnk_sgemm_ukernel.c — the 6x16 SGEMM micro-kernels: C[0:mr, 0:16] = alpha * A * B (+ C).
+// a is one packed A micro-panel (kc x 6: a[k*6 + i]); b is one B micro-panel: packed (kc x 16:
+// b[k*16 + j]) or, for the "rows" variant, any matrix with 16 readable columns per row (b[k*ldb + j],
+// e.g. a pointwise convolution's NCHW input read in place, without packing). Every C element is summed
+// in k order, so a tile at the matrix edge gives the same bits as a tile in the interior, and reading B
+// in place gives the same bits as reading it packed.
 #include "nnk_internal.h"
 #if NNK_HAVE_AVX2
-#include <immintrin.h>
+#include "nnk_avx2_math.h"
 #endif
 
-void nnk_sgemm_ukernel_6x16__ref(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                 float alpha, int accumulate) {
+static inline void nnk_ukernel_ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                                   int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+                                   int64_t n0) {
     float acc[NNK_MR][NNK_NR] = {{0}};
-    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16)
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16) with row stride ldb
         for (int i = 0; i < NNK_MR; i++) {
             const float ai = a[k * NNK_MR + i];
-            for (int j = 0; j < NNK_NR; j++) acc[i][j] += ai * b[k * NNK_NR + j];
+            for (int j = 0; j < NNK_NR; j++) acc[i][j] += ai * b[k * ldb + j];
         }
     }
-    for (int i = 0; i < NNK_MR; i++) {          // c is (6, 16) with row stride ldc
+    for (int64_t i = 0; i < mr; i++) {          // c is (mr, 16) with row stride ldc
         for (int j = 0; j < NNK_NR; j++) {
             const float v = alpha * acc[i][j];
             c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
+            if (e) c[i * ldc + j] = nnk_epi_scalar(e, c[i * ldc + j], m0 + i, n0 + j);
         }
     }
 }
 
+void nnk_sgemm_ukernel_6x16__ref(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                                 float alpha, int accumulate) {
+    nnk_ukernel_ref(NNK_MR, kc, a, b, NNK_NR, c, ldc, alpha, accumulate, NULL, 0, 0);
+}
+
+void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                                 int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+                                 int64_t n0) {
+    nnk_ukernel_ref(mr, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
+}
+
 #if NNK_HAVE_AVX2
-// 12 accumulators (6 rows x 2 vectors of 8), 2 B loads and 6 broadcasts per k.
+// 12 accumulators (6 rows x 2 vectors of 8), 2 B loads and up to 6 broadcasts per k. ROWS (1..6) is a
+// compile-time constant in every instantiation: rows past it are neither computed nor stored.
 #define NNK_ROW_FMA(i)                                             \
     do {                                                           \
-        const __m256 ai = _mm256_broadcast_ss(a + (i));            \
-        c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);                \
-        c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);                \
+        if ((i) < ROWS) {                                          \
+            const __m256 ai = _mm256_broadcast_ss(a + (i));        \
+            c##i##0 = _mm256_fmadd_ps(ai, b0, c##i##0);            \
+            c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);            \
+        }                                                          \
     } while (0)
+// With EPI, the epilogue (row bias, residual, activation ACT) runs on the registers before the one
+// store: the same operations in the same order as nnk_epilogue_tile on the stored tile.
 #define NNK_ROW_STORE(i)                                                              \
     do {                                                                              \
-        float *ci = c + (i) * ldc;                                                    \
-        __m256 v0 = _mm256_mul_ps(va, c##i##0), v1 = _mm256_mul_ps(va, c##i##1);      \
-        if (accumulate) {                                                             \
-            v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                              \
-            v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                          \
+        if ((i) < ROWS) {                                                             \
+            float *ci = c + (i) * ldc;                                                \
+            __m256 v0 = _mm256_mul_ps(va, c##i##0), v1 = _mm256_mul_ps(va, c##i##1);  \
+            if (accumulate) {                                                         \
+                v0 = _mm256_add_ps(_mm256_loadu_ps(ci), v0);                          \
+                v1 = _mm256_add_ps(_mm256_loadu_ps(ci + 8), v1);                      \
+            }                                                                         \
+            if (EPI) {                                                                \
+                if (bias) {                                                           \
+                    const __m256 bv = _mm256_set1_ps(bias[i]);                        \
+                    v0 = _mm256_add_ps(v0, bv);                                       \
+                    v1 = _mm256_add_ps(v1, bv);                                       \
+                }                                                                     \
+                if (res) {                                                            \
+                    v0 = _mm256_add_ps(v0, _mm256_loadu_ps(res + (i) * res_ld));      \
+                    v1 = _mm256_add_ps(v1, _mm256_loadu_ps(res + (i) * res_ld + 8));  \
+                }                                                                     \
+                v0 = nnk_v_act(ACT, v0, lo, hi);                                      \
+                v1 = nnk_v_act(ACT, v1, lo, hi);                                      \
+            }                                                                         \
+            _mm256_storeu_ps(ci, v0);                                                 \
+            _mm256_storeu_ps(ci + 8, v1);                                             \
         }                                                                             \
-        _mm256_storeu_ps(ci, v0);                                                     \
-        _mm256_storeu_ps(ci + 8, v1);                                                 \
     } while (0)
 
-NNK_TARGET_AVX2
-void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t kc, const float *a, const float *b, float *c,
-                                      int64_t ldc, float alpha, int accumulate) {
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_ukernel_t(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, float alpha,
+              int accumulate, const nnk_epi *e, int64_t m0, int64_t n0, const int ROWS, const int EPI, const int ACT) {
     __m256 c00 = _mm256_setzero_ps(), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
     __m256 c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
 #pragma clang loop unroll_count(4)
-    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16)
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16) with row stride ldb
         const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
         NNK_ROW_FMA(0); NNK_ROW_FMA(1); NNK_ROW_FMA(2);
         NNK_ROW_FMA(3); NNK_ROW_FMA(4); NNK_ROW_FMA(5);
         a += NNK_MR;
-        b += NNK_NR;
+        b += ldb;
     }
     const __m256 va = _mm256_set1_ps(alpha);
+    const float *bias = EPI && e->bias ? e->bias + m0 : NULL;
+    const float *res = EPI && e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
+    const int64_t res_ld = EPI ? e->res_ld : 0;
+    const __m256 lo = _mm256_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm256_set1_ps(EPI ? e->beta : 0.0f);
     NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
     NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
 }
+#undef NNK_ROW_FMA
+#undef NNK_ROW_STORE
+
+NNK_TARGET_AVX2
+void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t kc, const float *a, const float *b, float *c,
+                                      int64_t ldc, float alpha, int accumulate) {
+    nnk_ukernel_t(kc, a, b, NNK_NR, c, ldc, alpha, accumulate, NULL, 0, 0, NNK_MR, 0, NNK_ACT_NONE);
+}
+
+int nnk_epi_fusable(const nnk_epi *e) {
+    return e && e->active && e->axis == 0 && !e->scale && !e->shift &&
+           (e->act == NNK_ACT_NONE || e->act == NNK_ACT_RELU || e->act == NNK_ACT_CLIP);
+}
+
+#define NNK_UK_ROWS(EPI, ACT)                                                                      \
+    switch (mr) {                                                                                 \
+    case 1: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, EPI, ACT); break; \
+    case 2: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 2, EPI, ACT); break; \
+    case 3: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 3, EPI, ACT); break; \
+    case 4: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 4, EPI, ACT); break; \
+    case 5: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 5, EPI, ACT); break; \
+    default: nnk_ukernel_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 6, EPI, ACT); break; \
+    }
+
+NNK_TARGET_AVX2
+void nnk_sgemm_ukernel_rows__avx2_fma(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb,
+                                      float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e,
+                                      int64_t m0, int64_t n0) {
+    if (!e || !e->active) {
+        NNK_UK_ROWS(0, NNK_ACT_NONE)
+    } else if (!nnk_epi_fusable(e)) {           // stored first, then the general epilogue on the tile
+        NNK_UK_ROWS(0, NNK_ACT_NONE)
+        nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR);
+    } else if (e->act == NNK_ACT_RELU) {
+        NNK_UK_ROWS(1, NNK_ACT_RELU)
+    } else if (e->act == NNK_ACT_CLIP) {
+        NNK_UK_ROWS(1, NNK_ACT_CLIP)
+    } else {
+        NNK_UK_ROWS(1, NNK_ACT_NONE)
+    }
+}
+#undef NNK_UK_ROWS
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
 #endif

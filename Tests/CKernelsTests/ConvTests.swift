@@ -121,6 +121,12 @@ extension KernelTests {
             ConvCase(cin: 40, h: 5, w: 5, cout: 7, kh: 3, kw: 3, pads: (1, 1, 1, 1)),           // K = 360
             ConvCase(n: 2, cin: 3, h: 6, w: 20, cout: 5, kh: 3, kw: 3),
             ConvCase(cin: 20, h: 1, w: 1, cout: 33, kh: 1, kw: 1),                              // one pixel
+            // pointwise: B read in place (ragged last panel packed), 1..6-row tiles, K split in blocks
+            ConvCase(cin: 300, h: 12, w: 13, cout: 10, kh: 1, kw: 1),
+            ConvCase(n: 2, cin: 24, h: 16, w: 9, cout: 16, kh: 1, kw: 1),
+            // pointwise computed pixel-major: 1x1 transpose packing, fused transposed epilogue
+            ConvCase(cin: 24, h: 7, w: 7, cout: 64, kh: 1, kw: 1),
+            ConvCase(n: 2, cin: 300, h: 7, w: 7, cout: 80, kh: 1, kw: 1),
             ConvCase(cin: 3, h: 6, w: 6, cout: 6, kh: 3, kw: 3, groups: 3),                     // channel multiplier 2
             ConvCase(cin: 2, h: 24, w: 30, cout: 3, kh: 3, kw: 3, pads: (1, 1, 1, 1)),          // N = 720 > one N block
             ConvCase(cin: 1, h: 50, w: 51, cout: 7, kh: 3, kw: 2, stride: (2, 2), pads: (1, 0, 1, 1)),
