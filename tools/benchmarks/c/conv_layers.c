@@ -1,6 +1,8 @@
 // conv_layers.c — times nnk_conv2d alone on the conv layers of the reference CNNs, single-threaded,
 // min over many repetitions (robust on a shared machine). Built and run by tools/bench-conv-layers.
-//   conv_layers [filter]   filter: substring of the layer name (default: all)
+//   conv_layers [filter] [cold]   filter: substring of the layer name (default: all); cold: evict the
+//   caches before every repetition (input, output and weights come from memory, as in a network whose
+//   tensors outgrow the caches)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +59,10 @@ static double now(void) {
 
 int main(int argc, char **argv) {
     const char *filter = argc > 1 ? argv[1] : "";
+    const int cold = argc > 2 && strcmp(argv[2], "cold") == 0;
+    const size_t evict_n = (size_t)48 << 20;
+    char *evict = cold ? malloc(evict_n) : NULL;
+    if (evict) memset(evict, 1, evict_n);
     double total = 0;
     printf("%-32s %4s %9s %9s %8s\n", "layer", "algo", "MFLOP", "min ms", "GFLOP/s");
     for (size_t i = 0; i < sizeof layers / sizeof layers[0]; i++) {
@@ -84,7 +90,8 @@ int main(int argc, char **argv) {
         const double flops = 2.0 * l->cout * p.OH * p.OW * (l->cin / l->groups) * l->k * l->k;
         const int reps = (int)(2e9 / flops) + 5;
         double best = 1e9;
-        for (int r = 0; r < reps; r++) {
+        for (int r = 0; r < (cold ? 40 : reps); r++) {
+            if (evict) for (size_t j = 0; j < evict_n; j += 64) evict[j]++;
             const double t = now();
             nnk_conv2d(&p, in, packed, out, &ep, ws, 0, 1);
             const double d = now() - t;
