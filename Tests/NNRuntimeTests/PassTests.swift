@@ -62,6 +62,47 @@ import Testing
         #expect(fused.report.steps.count == 2, "\(fused.report.steps)")
     }
 
+    /// MobileNetV2-style inverted-residual blocks (BN before and after the activations, a stride-2
+    /// block without residual, a block without expand) become band-fused chains with the same outputs.
+    @Test(arguments: [false, true])
+    func invertedResidualBlocksRunAsChains(bnAfterReLU: Bool) throws {
+        var r = SplitMix(5)
+        var net = NetworkBuilder(name: "ir", channels: 64, height: 72, width: 72)
+        func bnRelu(_ net: inout NetworkBuilder) throws {
+            if bnAfterReLU { net.relu(); try net.randomBatchNorm(&r) } else { try net.randomBatchNorm(&r); net.relu() }
+        }
+        try net.randomConv(&r, out: 64, kernel: 3, padding: 1, groups: 64, bias: false)   // no expand
+        try bnRelu(&net)
+        try net.randomConv(&r, out: 16, kernel: 1, bias: false)
+        try net.randomBatchNorm(&r)
+        let skip = net.current
+        try net.randomConv(&r, out: 64, kernel: 1, bias: false)                          // expand, residual
+        try bnRelu(&net)
+        try net.randomConv(&r, out: 64, kernel: 3, padding: 1, groups: 64, bias: false)
+        try bnRelu(&net)
+        try net.randomConv(&r, out: 16, kernel: 1, bias: false)
+        try net.randomBatchNorm(&r)
+        try net.add(skip)
+        try net.randomConv(&r, out: 96, kernel: 1)                                        // stride 2
+        net.relu()
+        try net.randomConv(&r, out: 96, kernel: 3, stride: 2, padding: 1, groups: 96)
+        net.relu()
+        try net.randomConv(&r, out: 24, kernel: 1)
+        try net.globalAveragePool()
+        let model = try net.build()
+        let all = Set(Planner.passes.map(\.name))
+        let unfused = try outputs(model, optimize: true, passes: all.subtracting(["FuseConvChain"]))
+        let fused = try outputs(model, optimize: true)
+        // Bit-identical (CKernelsTests ConvChain shows it); compared with a tolerance here because the
+        // kernel tests switch the process to the reference kernels while other suites run.
+        #expect(toleranceRatio(fused.values, unfused.values) <= 1, "\(fused.report.rewrites)")
+        let chains = fused.report.rewrites.filter { $0.pass == "FuseConvChain" }
+        #expect(chains.count == 3, "\(fused.report.rewrites)")
+        #expect(fused.report.steps.count == 4, "\(fused.report.steps)")
+        let plain = try outputs(model, optimize: false)
+        #expect(toleranceRatio(fused.values, plain.values) <= 1)
+    }
+
     @Test func identityAndDeadNodesAreRemoved() throws {
         var graph = Graph(name: "g")
         graph.inputs = [ValueInfo(name: "x", elementType: .float, shape: [.symbol("N"), .value(3)])]

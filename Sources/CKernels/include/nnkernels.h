@@ -90,6 +90,29 @@ void nnk_convnd_reference(int32_t ndims, int64_t N, int64_t C_in, const int64_t 
                           const int64_t *out_shape, const float *in, const float *w, float *out,
                           const nnk_epilogue *ep);
 
+// ---- An inverted-residual block fused: 1x1 expand -> depthwise -> 1x1 project, band by band ----
+/// dw: the depthwise conv (groups == C_in == C_out), N and H x W of the expanded tensor; C_in: the
+/// channels into the 1x1 expand conv (0: no expand, the chain starts at the depthwise conv); C_out:
+/// the channels out of the 1x1 project conv. Same bits as the three nnk_conv2d calls.
+typedef struct nnk_chain_params {
+    nnk_conv2d_params dw;
+    int64_t C_in, C_out;
+} nnk_chain_params;
+/// 1x1 weights (cout, cin) packed for the chain (scale: per output channel, or NULL).
+int64_t nnk_pointwise_packed_floats(int64_t cout, int64_t cin);
+void nnk_pointwise_pack(int64_t cout, int64_t cin, const float *w, const float *scale, float *packed);
+/// Output rows per band, workspace floats per task, tasks worth running.
+int64_t nnk_chain_band_rows(const nnk_chain_params *p);
+int64_t nnk_chain_workspace_floats(const nnk_chain_params *p);
+int64_t nnk_chain_task_count(const nnk_chain_params *p, int32_t threads);
+/// input (N, C_in or dw.C_in, H, W); w_dw packed by nnk_conv2d_pack_weights(_scaled)(&p->dw, ...);
+/// w_expand / w_project by nnk_pointwise_pack; epilogues may be NULL (ep_expand, ep_dw without
+/// residual); output (N, C_out, OH, OW). Bit-identical for any ntasks.
+void nnk_conv_chain(const nnk_chain_params *p, const float *input, const float *w_expand,
+                    const nnk_epilogue *ep_expand, const float *w_dw, const nnk_epilogue *ep_dw,
+                    const float *w_project, const nnk_epilogue *ep_project, float *output, float *workspace,
+                    int64_t task, int64_t ntasks);
+
 // ---- Pooling over 1, 2 or 3 spatial dims (NC + spatial), planes [plane0, plane1) of N*C ----
 typedef struct nnk_pool_params {
     int32_t ndims;                       // 1..3

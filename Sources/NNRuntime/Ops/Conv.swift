@@ -67,19 +67,7 @@ struct Conv: Operator {
         let spatial = x.shape.count - 2
         // Empty operands (a zero dim) take the reference loops, which handle them; the packed path does not.
         if spatial <= 2, let weights = w.constant, !x.shape.contains(0), !w.shape.contains(0) {
-            // 1-D runs as 2-D with a height of 1.
-            let two = spatial == 2
-            var p = nnk_conv2d_params()
-            p.N = Int64(x.shape[0]); p.C_in = Int64(x.shape[1])
-            p.H = two ? Int64(x.shape[2]) : 1; p.W = Int64(x.shape[two ? 3 : 2])
-            p.C_out = Int64(w.shape[0])
-            p.KH = two ? Int64(r.kernel[0]) : 1; p.KW = Int64(r.kernel[two ? 1 : 0])
-            p.stride_h = two ? Int64(r.strides[0]) : 1; p.stride_w = Int64(r.strides[two ? 1 : 0])
-            p.dil_h = two ? Int64(r.dilations[0]) : 1; p.dil_w = Int64(r.dilations[two ? 1 : 0])
-            p.pad_top = two ? Int64(r.pads[0]) : 0; p.pad_left = Int64(r.pads[two ? 1 : 0])
-            p.pad_bottom = two ? Int64(r.pads[2]) : 0; p.pad_right = Int64(r.pads[two ? 3 : 1])
-            p.groups = Int64(group)
-            p.OH = two ? Int64(r.output[0]) : 1; p.OW = Int64(r.output[two ? 1 : 0])
+            var p = params2D(x: x.shape, w: w.shape, resolved: r)
             p.no_winograd = ctx.allowWinograd ? 0 : 1
             let packed = packCache.packed(weights.buffer, scale: weightScale, params: p)
             let tasks = Int(nnk_conv2d_task_count(&p, Int32(ctx.threads)))
@@ -102,6 +90,25 @@ struct Conv: Operator {
     }
 }
 
+extension Conv {
+    /// The kernel's parameters for a 1-D (as 2-D with a height of 1) or 2-D convolution.
+    func params2D(x: [Int], w: [Int], resolved r: SpatialGeometry.Resolved) -> nnk_conv2d_params {
+        let two = x.count == 4
+        var p = nnk_conv2d_params()
+        p.N = Int64(x[0]); p.C_in = Int64(x[1])
+        p.H = two ? Int64(x[2]) : 1; p.W = Int64(x[two ? 3 : 2])
+        p.C_out = Int64(w[0])
+        p.KH = two ? Int64(r.kernel[0]) : 1; p.KW = Int64(r.kernel[two ? 1 : 0])
+        p.stride_h = two ? Int64(r.strides[0]) : 1; p.stride_w = Int64(r.strides[two ? 1 : 0])
+        p.dil_h = two ? Int64(r.dilations[0]) : 1; p.dil_w = Int64(r.dilations[two ? 1 : 0])
+        p.pad_top = two ? Int64(r.pads[0]) : 0; p.pad_left = Int64(r.pads[two ? 1 : 0])
+        p.pad_bottom = two ? Int64(r.pads[2]) : 0; p.pad_right = Int64(r.pads[two ? 3 : 1])
+        p.groups = Int64(group)
+        p.OH = two ? Int64(r.output[0]) : 1; p.OW = Int64(r.output[two ? 1 : 0])
+        return p
+    }
+}
+
 /// Packed conv weights per (weights, filter geometry), shared by every plan of a session.
 /// Packing depends on the filter geometry and the algorithm (nnk_conv2d_algorithm) only, not on the batch.
 final class PackCache: Sendable {
@@ -116,6 +123,19 @@ final class PackCache: Sendable {
                 scale.values.withUnsafeBufferPointer { nnk_conv2d_pack_weights_scaled(&p, weights.floats, $0.baseAddress, packed.floats) }
             } else {
                 nnk_conv2d_pack_weights(&p, weights.floats, packed.floats)
+            }
+            return packed
+        }
+    }
+
+    /// 1x1 weights (cout, cin) packed for nnk_conv_chain.
+    func packedPointwise(_ weights: HostBuffer, scale: FoldedWeightScale?, cout: Int, cin: Int) -> HostBuffer {
+        store.value(forSource: scale?.key ?? weights.key, key: [-1, Int64(cout), Int64(cin)]) {
+            let packed = HostBuffer(byteCount: Int(nnk_pointwise_packed_floats(Int64(cout), Int64(cin))) * 4, zeroed: false)
+            if let scale {
+                scale.values.withUnsafeBufferPointer { nnk_pointwise_pack(Int64(cout), Int64(cin), weights.floats, $0.baseAddress, packed.floats) }
+            } else {
+                nnk_pointwise_pack(Int64(cout), Int64(cin), weights.floats, nil, packed.floats)
             }
             return packed
         }

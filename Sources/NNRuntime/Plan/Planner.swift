@@ -12,7 +12,7 @@ struct Planner {
     /// The passes, in order. Each is one file under `Passes/`.
     static let passes: [any GraphPass] = [
         RemoveDropout(), RemoveIdentity(), LowerBatchNormToChannelAffine(), FoldChannelAffineIntoProducer(),
-        FuseResidualAddIntoConv(), FuseActivationIntoProducer(), FuseChannelAffineIntoEpilogue(), RemoveDeadNodes(),
+        FuseResidualAddIntoConv(), FuseActivationIntoProducer(), FuseChannelAffineIntoEpilogue(), FuseConvChain(), RemoveDeadNodes(),
     ]
 
     /// One graph input as the plan sees it: type, shape, and for small int64 inputs (shapes,
