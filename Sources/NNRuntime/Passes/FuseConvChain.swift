@@ -8,10 +8,10 @@ struct FuseConvChain: GraphPass {
     /// Per image, of the depthwise conv's input: about the size of this machine's L2 (1 MiB).
     static let minimumBytes = 1 << 20
 
-    /// A 2-D Conv with constant weights and kernel `k` (1 for 1x1, nil: any), stride 1 and no
-    /// padding when 1x1, without a residual.
+    /// A 2-D Conv with constant weights, without a residual: 1x1 with stride 1 and no padding
+    /// (`pointwise`), or depthwise (one filter per channel).
     private func conv(_ graph: RuntimeGraph, _ node: RuntimeNode, pointwise: Bool) -> Conv? {
-        guard let c = node.op as? Conv, c.weightScale == nil || graph.constant(node.inputs[1]) != nil,
+        guard let c = node.op as? Conv,
               let x = node.inputs[0], let w = graph.constant(node.inputs[1]), w.shape.count == 4,
               let xs = graph[x].shape, xs.count == 4, !c.epilogue.residual,
               node.inputs.count <= 3, !xs.contains(0), !w.shape.contains(0),
