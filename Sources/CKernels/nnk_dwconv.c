@@ -49,7 +49,7 @@ static int nnk_dw_direct(const nnk_conv2d_params *p) {
 }
 
 /// Output floats a band aims for when the kernel reads the planes directly.
-#define NNK_DW_DIRECT_BAND 2048
+#define NNK_DW_DIRECT_BAND 16384
 
 /// Narrow stride-1 planes (at most 2 blocks of 8 outputs per row, all at an edge) are copied whole into a
 /// zero-padded scratch first, two channels' worth: padded row y (input row y - pad_top) of RS floats,
