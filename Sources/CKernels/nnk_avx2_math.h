@@ -1,5 +1,5 @@
-// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh, the activations, tail masks and an 8x8
-// transpose, inlined into the AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
+// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh, the activations, the epilogue of 8
+// elements, tail masks and partial stores, and an 8x8 transpose, inlined into the AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
 // sigmoid and tanh within ~1e-6 relative. Results that would be subnormal are flushed to 0.
 #pragma once
 #include "nnk_internal.h"
