@@ -1,5 +1,5 @@
-// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh, the activations, tail masks and an 8x8
-// transpose, inlined into the AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
+// nnk_avx2_math.h — AVX2+FMA vector exp/expm1, sigmoid, tanh, the activations, the epilogue of 8
+// elements, tail masks and partial stores, and an 8x8 transpose, inlined into the AVX2 kernels. Accuracy (checked against libm in the tests): exp and expm1 of y <= 0 within ~2 ulp;
 // sigmoid and tanh within ~1e-6 relative. Results that would be subnormal are flushed to 0.
 #pragma once
 #include "nnk_internal.h"
@@ -77,6 +77,24 @@ static inline NNK_TARGET_AVX2 __m256i nnk_v_tail_mask(int64_t n) {
     const __m256i idx = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), idx);
 }
+/// Stores the first n (0..7) lanes of v at o with plain 4-, 2- and 1-float stores (AMD CPUs run
+/// vmaskmovps stores as slow microcode).
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void nnk_v_store_first(float *o, __m256 v, int64_t n) {
+    __m128 x = _mm256_castps256_ps128(v);
+    if (n >= 4) {
+        _mm_storeu_ps(o, x);
+        x = _mm256_extractf128_ps(v, 1);
+        o += 4;
+        n -= 4;
+    }
+    if (n >= 2) {
+        _mm_storel_pi((__m64 *)o, x);
+        x = _mm_movehl_ps(x, x);
+        o += 2;
+        n -= 2;
+    }
+    if (n) _mm_store_ss(o, x);
+}
 /// 8 floats at x, x+sw, ..., x+7*sw for sw = 1 or 2 (reads x .. x+8*sw-1).
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256 nnk_load_strided8(const float *x, const int sw) {
     if (sw == 1) return _mm256_loadu_ps(x);
@@ -101,6 +119,23 @@ static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void nnk_transpose8
         r[j] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x20);
         r[j + 4] = _mm256_permute2f128_ps(s[j], s[4 + j], 0x31);
     }
+}
+
+/// The epilogue (nnk_epilogue.c) of 8 (or the first few, under `mask`) elements of row m from column n.
+/// Row-channel values come in already broadcast (rb, rs, rt); ACT is a compile-time constant in every
+/// instantiation.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256
+nnk_epi_v(const nnk_epi *e, __m256 y, const float *res, int64_t n, __m256 rb, __m256 rs, __m256 rt, __m256 alpha,
+          __m256 beta, int full, __m256i mask, const int ACT) {
+    const int row_channel = e->axis == 0;
+#define NNK_LOADV(ptr) (full ? _mm256_loadu_ps(ptr) : _mm256_maskload_ps((ptr), mask))
+    if (e->bias) y = _mm256_add_ps(y, row_channel ? rb : NNK_LOADV(e->bias + n));
+    if (res) y = _mm256_add_ps(y, NNK_LOADV(res));           // res points at element (m, n)
+    y = nnk_v_act(ACT, y, alpha, beta);
+    if (e->scale) y = _mm256_mul_ps(y, row_channel ? rs : NNK_LOADV(e->scale + n));
+    if (e->shift) y = _mm256_add_ps(y, row_channel ? rt : NNK_LOADV(e->shift + n));
+#undef NNK_LOADV
+    return y;
 }
 
 #endif

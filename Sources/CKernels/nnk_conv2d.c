@@ -147,12 +147,12 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
     const int64_t begin = s.total * task / ntasks, end = s.total * (task + 1) / ntasks;
     const int64_t OHW = p->OH * p->OW, HW = p->H * p->W;
     const int64_t per_unit = s.mparts * s.panels;
+    const int64_t bh = kind == NNK_CONV_DEPTHWISE ? nnk_dwconv2d_band_rows(p) : 0;   // depthwise output rows per band
     for (int64_t idx = begin; idx < end;) {
         const int64_t unit = idx / per_unit, mp = idx % per_unit / s.panels, sp = idx % s.panels;
         const int64_t run = NNK_MIN(end - idx, s.panels - sp);    // consecutive panels of one (unit, mp)
         if (kind == NNK_CONV_DEPTHWISE) {                          // unit = (n, 8 channels), panels = bands
             const int64_t blocks = nnk_div_up(p->C_out, 8), n = unit / blocks, c0 = unit % blocks * 8;
-            const int64_t bh = nnk_dwconv2d_band_rows(p);
             const nnk_epi e = nnk_epi_make(ep, 0, 0, n * p->C_out * OHW, OHW);
             for (int64_t band = sp; band < sp + run; band++)
                 kt->dwconv2d_c8(p, input + n * p->C_in * HW, packed_weights + c0 * p->KH * p->KW,

@@ -61,22 +61,6 @@ void nnk_epilogue_tile__ref(const nnk_epi *e, float *c, int64_t ldc, int64_t m0,
 }
 
 #if NNK_HAVE_AVX2
-/// 8 (or the first few, under `mask`) elements of row m from column n. Row-channel values come in
-/// already broadcast (rb, rs, rt); ACT is a compile-time constant in every instantiation.
-static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256
-nnk_epi_v(const nnk_epi *e, __m256 y, const float *res, int64_t n, __m256 rb, __m256 rs, __m256 rt, __m256 alpha,
-          __m256 beta, int full, __m256i mask, const int ACT) {
-    const int row_channel = e->axis == 0;
-#define NNK_LOADV(ptr) (full ? _mm256_loadu_ps(ptr) : _mm256_maskload_ps((ptr), mask))
-    if (e->bias) y = _mm256_add_ps(y, row_channel ? rb : NNK_LOADV(e->bias + n));
-    if (res) y = _mm256_add_ps(y, NNK_LOADV(res));           // res points at element (m, n)
-    y = nnk_v_act(ACT, y, alpha, beta);
-    if (e->scale) y = _mm256_mul_ps(y, row_channel ? rs : NNK_LOADV(e->scale + n));
-    if (e->shift) y = _mm256_add_ps(y, row_channel ? rt : NNK_LOADV(e->shift + n));
-#undef NNK_LOADV
-    return y;
-}
-
 /// e is a local copy (stores to c cannot alias it, so nothing is reloaded per vector); per-row
 /// channel values are broadcast once per row.
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void

@@ -178,8 +178,8 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
 float nnk_pool2d_window(const nnk_pool_params *p, int is_avg, const float *in, int64_t ih0, int64_t kh0,
                         int64_t kh1, int64_t padded_rows, int64_t ow);
 
-/// Depthwise (nnk_dwconv.c): scratch floats per task (one band of channel-interleaved padded input
-/// rows), output rows per band (depends on p only), packed weight floats, and the packing.
+/// Depthwise (nnk_dwconv.c): scratch floats per task (padded input rows where the kernel needs them),
+/// output rows per band (depends on p only), packed weight floats, and the packing.
 int64_t nnk_dwconv2d_scratch_floats(const nnk_conv2d_params *p);
 int64_t nnk_dwconv2d_band_rows(const nnk_conv2d_params *p);
 int64_t nnk_dwconv2d_packed_floats(const nnk_conv2d_params *p);

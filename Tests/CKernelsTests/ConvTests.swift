@@ -151,7 +151,41 @@ extension KernelTests {
             ConvCase(cin: 10, h: 40, w: 150, cout: 10, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 10),
             ConvCase(cin: 9, h: 33, w: 161, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 9),
             ConvCase(cin: 3, h: 14, w: 9, cout: 3, kh: 5, kw: 5, pads: (4, 4, 4, 4), groups: 3),
-        ] }
+        ] + depthwise3x3Cases() }
+
+        /// 3x3 depthwise, stride 1 and 2, read straight from the planes (narrow stride-1 planes through a
+        /// padded copy): widths around the vector width, edge blocks, asymmetric and zero pads, several
+        /// bands, partial channel blocks.
+        static func depthwise3x3Cases() -> [ConvCase] {
+            var cases: [ConvCase] = []
+            for (i, w) in [7, 8, 9, 10, 15, 16, 17, 18, 23, 25, 31, 33, 40].enumerated() {
+                let h = 5 + i % 4
+                cases.append(ConvCase(cin: 9, h: h, w: w, cout: 9, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 9, seed: UInt64(w)))
+                cases.append(ConvCase(cin: 9, h: h + 3, w: w, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1),
+                                      groups: 9, seed: UInt64(100 + w)))
+            }
+            let pads: [(Int, Int, Int, Int)] = [(0, 0, 0, 0), (0, 1, 1, 0), (2, 0, 0, 2), (1, 2, 2, 1), (0, 0, 1, 1)]
+            for (i, pad) in pads.enumerated() {
+                cases.append(ConvCase(cin: 10, h: 9 + i, w: 12 + 5 * i, cout: 10, kh: 3, kw: 3, pads: pad, groups: 10))
+                cases.append(ConvCase(cin: 10, h: 11 + i, w: 13 + 6 * i, cout: 10, kh: 3, kw: 3, stride: (2, 2), pads: pad,
+                                      groups: 10))
+            }
+            cases += [
+                ConvCase(n: 2, cin: 11, h: 7, w: 7, cout: 11, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 11),
+                ConvCase(n: 2, cin: 11, h: 14, w: 14, cout: 11, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 11),
+                ConvCase(cin: 3, h: 2, w: 3, cout: 3, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 3),
+                ConvCase(cin: 3, h: 3, w: 4, cout: 3, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 3),
+                ConvCase(cin: 3, h: 3, w: 3, cout: 3, kh: 3, kw: 3, groups: 3),                       // one output
+                // several bands (a band is about 16K outputs)
+                ConvCase(cin: 2, h: 290, w: 64, cout: 2, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
+                ConvCase(cin: 2, h: 521, w: 135, cout: 2, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 2),
+                ConvCase(cin: 2, h: 9, w: 21, cout: 2, kh: 3, kw: 3, stride: (1, 2), pads: (1, 1, 1, 1), groups: 2),
+                ConvCase(cin: 2, h: 9, w: 21, cout: 2, kh: 3, kw: 3, dilation: (2, 1), pads: (2, 1, 2, 1), groups: 2),
+                ConvCase(cin: 2, h: 15, w: 37, cout: 2, kh: 3, kw: 5, stride: (2, 2), pads: (1, 2, 1, 2), groups: 2),
+                ConvCase(cin: 2, h: 10, w: 29, cout: 2, kh: 5, kw: 3, stride: (2, 1), pads: (2, 1, 2, 1), groups: 2),
+            ]
+            return cases
+        }
 
         @Test func matchesReferenceWithEveryTaskSplit() {
             forEachVariant { isa in
