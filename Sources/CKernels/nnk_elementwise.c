@@ -72,7 +72,7 @@ void nnk_activation__ref(int32_t act, float alpha, float beta, const float *in, 
             _mm256_storeu_ps(out + i, nnk_v_act((ACT), _mm256_loadu_ps(in + i), va, vb));    \
         if (i < n) {                                                                        \
             const __m256i m = nnk_v_tail_mask(n - i);                                       \
-            _mm256_maskstore_ps(out + i, m, nnk_v_act((ACT), _mm256_maskload_ps(in + i, m), va, vb)); \
+            nnk_v_store_first(out + i, nnk_v_act((ACT), _mm256_maskload_ps(in + i, m), va, vb), n - i); \
         }                                                                                   \
     } while (0)
 

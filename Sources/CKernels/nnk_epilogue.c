@@ -83,7 +83,7 @@ nnk_epilogue_tile_t(const nnk_epi *e, float *c, int64_t ldc, int64_t m0, int64_t
         if (j < nr) {
             const __m256 y = nnk_epi_v(e, _mm256_maskload_ps(row + j, tail), res ? res + j : NULL, n0 + j, rb, rs, rt,
                                        alpha, beta, 0, tail, ACT);
-            _mm256_maskstore_ps(row + j, tail, y);
+            nnk_v_store_first(row + j, y, nr - j);   // plain stores: masked ones are slow on some CPUs
         }
     }
 }

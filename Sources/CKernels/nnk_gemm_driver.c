@@ -37,8 +37,12 @@ void nnk_tile_store__avx2_fma(const float *tile, float *c, int64_t ldc, int64_t 
                 a = _mm256_add_ps(a, _mm256_maskload_ps(d, m0));
                 if (nr > 8) b = _mm256_add_ps(b, _mm256_maskload_ps(d + 8, m1));
             }
-            _mm256_maskstore_ps(d, m0, a);
-            if (nr > 8) _mm256_maskstore_ps(d + 8, m1, b);
+            if (nr >= 8) {                      // plain stores: masked ones are slow on some CPUs
+                _mm256_storeu_ps(d, a);
+                if (nr > 8) nnk_v_store_first(d + 8, b, nr - 8);
+            } else {
+                nnk_v_store_first(d, a, nr);
+            }
         }
         return;
     }
@@ -50,7 +54,7 @@ void nnk_tile_store__avx2_fma(const float *tile, float *c, int64_t ldc, int64_t 
         for (int64_t j = 0; j < 8 && 8 * h + j < nr; j++) {
             float *d = c + (8 * h + j) * ldc;
             const __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskload_ps(d, rows)) : r[j];
-            _mm256_maskstore_ps(d, rows, v);
+            nnk_v_store_first(d, v, mr);                            // plain stores: masked ones are slow
         }
     }
 }
@@ -81,7 +85,7 @@ nnk_tile_store_t_epi(const float *tile, float *c, int64_t ldc, int64_t mr, int64
             __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskload_ps(d, rows)) : r[j];
             if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
             if (e->residual) v = _mm256_add_ps(v, _mm256_maskload_ps(e->residual + m * e->res_ld + n0, rows));
-            _mm256_maskstore_ps(d, rows, nnk_v_act(ACT, v, lo, hi));
+            nnk_v_store_first(d, nnk_v_act(ACT, v, lo, hi), mr);   // plain stores: masked ones are slow
         }
     }
 }
