@@ -63,6 +63,47 @@ void nnk_conv2d_pack_weights(const nnk_conv2d_params *p, const float *weights, f
     nnk_conv2d_pack_weights_scaled(p, weights, NULL, packed);
 }
 
+/// Weights (rows of K) as MR-row A panels, each row times its scale: the products a pack followed
+/// by a scaling pass would hold, in one pass.
+static void nnk_pack_weights_a_scaled(int64_t rows, int64_t K, const float *w, const float *scale, float *dst) {
+    for (int64_t m0 = 0; m0 < rows; m0 += NNK_MR) {
+        const int64_t mr = NNK_MIN(NNK_MR, rows - m0);
+        const float *r = w + m0 * K;
+        if (mr == NNK_MR) {
+            float s[NNK_MR];
+            for (int i = 0; i < NNK_MR; i++) s[i] = scale[m0 + i];
+            for (int64_t k = 0; k < K; k++)
+                for (int i = 0; i < NNK_MR; i++) dst[k * NNK_MR + i] = r[i * K + k] * s[i];
+        } else {
+            for (int64_t k = 0; k < K; k++) {
+                for (int64_t i = 0; i < mr; i++) dst[k * NNK_MR + i] = r[i * K + k] * scale[m0 + i];
+                for (int64_t i = mr; i < NNK_MR; i++) dst[k * NNK_MR + i] = 0.0f;
+            }
+        }
+        dst += K * NNK_MR;
+    }
+}
+
+/// Weights (rows of K) transposed into NR-column B panels (K x NR), each column times its scale.
+static void nnk_pack_weights_b_scaled(int64_t cols, int64_t K, const float *w, const float *scale, float *dst) {
+    for (int64_t n0 = 0; n0 < cols; n0 += NNK_NR) {
+        const int64_t nr = NNK_MIN(NNK_NR, cols - n0);
+        for (int64_t k0 = 0; k0 < K; k0 += 64) {    // the 4 KiB of panel rows being written stay in L1
+            const int64_t k1 = NNK_MIN(K, k0 + 64);
+            for (int64_t j = 0; j < NNK_NR; j++) {
+                if (j >= nr) {
+                    for (int64_t k = k0; k < k1; k++) dst[k * NNK_NR + j] = 0.0f;
+                    continue;
+                }
+                const float *col = w + (n0 + j) * K;
+                const float s = scale[n0 + j];
+                for (int64_t k = k0; k < k1; k++) dst[k * NNK_NR + j] = col[k] * s;
+            }
+        }
+        dst += K * NNK_NR;
+    }
+}
+
 void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *weights, const float *scale,
                                     float *packed) {
     if (nnk_conv_kind_of(p) == NNK_CONV_DEPTHWISE) {
@@ -76,19 +117,16 @@ void nnk_conv2d_pack_weights_scaled(const nnk_conv2d_params *p, const float *wei
     const nnk_conv_gemm g = nnk_conv_gemm_of(p);
     const int64_t cout_g = p->C_out / p->groups;
     const int pixel_major = nnk_conv_kind_of(p) == NNK_CONV_PIXEL_MAJOR;
-    const int64_t lanes = pixel_major ? NNK_NR : NNK_MR;     // output channels per packed panel
     for (int64_t grp = 0; grp < p->groups; grp++) { // weights are (groups, Cout_g, K)
         const float *wg = weights + grp * cout_g * g.K;
+        const float *sg = scale ? scale + grp * cout_g : NULL;
         float *dst = packed + grp * g.panels_floats;
-        if (pixel_major)                            // B (K x Cout_g) = W_g transposed, NR-column panels
-            nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, dst);
-        else                                        // A (Cout_g x K), MR-row panels
-            nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, dst);
-        if (!scale) continue;
-        for (int64_t m = 0; m < cout_g; m++) {      // channel m is lane m % lanes of panel m / lanes
-            const float s = scale[grp * cout_g + m];
-            float *col = dst + m / lanes * g.K * lanes + m % lanes;
-            for (int64_t k = 0; k < g.K; k++) col[k * lanes] *= s;
+        if (pixel_major) {                          // B (K x Cout_g) = W_g transposed, NR-column panels
+            if (sg) nnk_pack_weights_b_scaled(cout_g, g.K, wg, sg, dst);
+            else nnk_pack_b_strided(g.K, cout_g, wg, 1, g.K, dst);
+        } else {                                    // A (Cout_g x K), MR-row panels
+            if (sg) nnk_pack_weights_a_scaled(cout_g, g.K, wg, sg, dst);
+            else nnk_pack_a_strided(cout_g, g.K, wg, g.K, 1, dst);
         }
     }
 }

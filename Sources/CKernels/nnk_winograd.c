@@ -53,36 +53,54 @@ int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p) {
            NNK_WS_SLACK;
 }
 
-/// u = G g: one 3-tap filter row to its 6 transform points.
-static void nnk_wg_filter(const double g[3], double u[6]) {
-    u[0] = g[0] / 4;
-    u[1] = -(g[0] + g[1] + g[2]) / 6;
-    u[2] = -(g[0] - g[1] + g[2]) / 6;
-    u[3] = g[0] / 24 + g[1] / 12 + g[2] / 6;
-    u[4] = g[0] / 24 - g[1] / 12 + g[2] / 6;
-    u[5] = g[2];
+/// u = G g for NNK_MR 3-tap filter rows at once (g[k][l] is tap k of row l), with the formulas
+/// u0 = g0/4, u1 = -(g0+g1+g2)/6, u2 = -(g0-g1+g2)/6, u3 = g0/24 + g1/12 + g2/6, u4 = g0/24 - g1/12 + g2/6,
+/// u5 = g2. Dividing by 4 or 2 is exact (the values come from floats, far from double's subnormals), so
+/// g/4 == g*0.25, g/24 == (g/6)*0.25 and g/12 == (g/6)*0.5: five divisions per row instead of nine, with
+/// the same results bit for bit; the rows are independent, so the loop vectorizes.
+static void nnk_wg_filter_lanes(const double g[3][NNK_MR], double u[6][NNK_MR]) {
+    for (int l = 0; l < NNK_MR; l++) {
+        const double a = g[0][l], b = g[1][l], c = g[2][l];
+        const double a6 = a / 6, b6 = b / 6, c6 = c / 6;
+        u[0][l] = a * 0.25;
+        u[1][l] = -(a + b + c) / 6;
+        u[2][l] = -(a - b + c) / 6;
+        u[3][l] = a6 * 0.25 + b6 * 0.5 + c6;
+        u[4][l] = a6 * 0.25 - b6 * 0.5 + c6;
+        u[5][l] = c;
+    }
 }
 
 void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed) {
     const nnk_wg_geom geo = nnk_winograd_geom(p);
-    const int64_t cin = p->C_in;
-    memset(packed, 0, (size_t)(NNK_WG_XI * geo.u_floats) * sizeof(float));
-    for (int64_t m = 0; m < p->C_out; m++) {    // w is (C_out, C_in, 3, 3)
+    const int64_t cin = p->C_in, cout = p->C_out;
+    // U_xi is packed as MR-row panels (C_out rows, C_in deep): element (m, c) of U_xi is at
+    // xi * u_floats + (m / MR) * cin * MR + c * MR + m % MR; rows past C_out in the last panel are 0.
+    // One panel's MR output channels are transformed together, so each (xi, c) store is MR floats.
+    for (int64_t m0 = 0; m0 < cout; m0 += NNK_MR) { // w is (C_out, C_in, 3, 3)
+        const int64_t rows = NNK_MIN(NNK_MR, cout - m0);
+        float *panel = packed + m0 * cin;
         for (int64_t c = 0; c < cin; c++) {
-            const float *w9 = w + (m * cin + c) * 9;
-            float g[9];                         // the (scaled) filter, each product rounded to float
-            for (int k = 0; k < 9; k++) g[k] = scale ? w9[k] * scale[m] : w9[k];
-            double t[6][3], u[6][6];            // t = G g (along kh), u = t G^T (along kw)
-            for (int kw = 0; kw < 3; kw++) {
-                const double col[3] = {g[kw], g[3 + kw], g[6 + kw]};
-                double tc[6];
-                nnk_wg_filter(col, tc);
-                for (int i = 0; i < 6; i++) t[i][kw] = tc[i];
+            double g[3][3][NNK_MR];             // g[kw][kh][l]: the (scaled) filter, each product rounded to float
+            for (int l = 0; l < NNK_MR; l++) {
+                const int64_t m = m0 + NNK_MIN(l, rows - 1);
+                const float *w9 = w + (m * cin + c) * 9;
+                for (int k = 0; k < 9; k++) g[k % 3][k / 3][l] = scale ? w9[k] * scale[m] : w9[k];
             }
-            for (int i = 0; i < 6; i++) nnk_wg_filter(t[i], u[i]);
-            for (int xi = 0; xi < NNK_WG_XI; xi++)   // U_xi packed as MR-row panels (C_out rows, C_in deep)
-                packed[xi * geo.u_floats + (m / NNK_MR) * cin * NNK_MR + c * NNK_MR + m % NNK_MR] =
-                    (float)u[xi / 6][xi % 6];
+            double t[3][6][NNK_MR];             // t = G g (along kh), per kw column
+            for (int kw = 0; kw < 3; kw++) nnk_wg_filter_lanes(g[kw], t[kw]);
+            for (int i = 0; i < 6; i++) {       // u = t G^T (along kw), row i
+                double row[3][NNK_MR], u[6][NNK_MR];
+                for (int kw = 0; kw < 3; kw++)
+                    for (int l = 0; l < NNK_MR; l++) row[kw][l] = t[kw][i][l];
+                nnk_wg_filter_lanes(row, u);
+                for (int j = 0; j < 6; j++) {
+                    float f[NNK_MR];
+                    for (int l = 0; l < NNK_MR; l++) f[l] = (float)u[j][l];
+                    for (int64_t l = rows; l < NNK_MR; l++) f[l] = 0.0f;
+                    memcpy(panel + (i * 6 + j) * geo.u_floats + c * NNK_MR, f, sizeof f);
+                }
+            }
         }
     }
 }

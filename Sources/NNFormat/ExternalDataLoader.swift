@@ -57,9 +57,9 @@ enum ExternalDataLoader {
                 throw fail("offset \(offset) + length \(length) is past the end of '\(location)' (\(file.size) bytes)")
             }
             try decoder.addExternalBytes(length)
-            let bytes = try FileIO.readRange(fd: file.fd, offset: offset, length: length, path: full)
             var t = slotTensor
-            t.storage = bytes.withUnsafeBytes { TensorDecoding.fromLittleEndian($0, type: t.elementType, count: count) }
+            t.storage = try TensorDecoding.fromLittleEndian(
+                .file(fd: file.fd, size: file.size, path: full), offset: offset, length: length, type: t.elementType, count: count)
             setTensor(t, at: ref.slot, in: &model)
         }
     }

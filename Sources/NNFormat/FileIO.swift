@@ -10,6 +10,14 @@ import Darwin
 package enum FileIO {
     /// Reads a whole regular file, refusing it before allocating when it is larger than `maxBytes`.
     package static func read(path: String, maxBytes: Int) throws(FormatError) -> [UInt8] {
+        let file = try openRegular(path: path, maxBytes: maxBytes)
+        defer { close(file.fd) }
+        return try readRange(fd: file.fd, offset: 0, length: file.size, path: path)
+    }
+
+    /// Opens a regular file for reading and returns its descriptor (the caller closes it) and size,
+    /// refusing it when it is larger than `maxBytes`.
+    package static func openRegular(path: String, maxBytes: Int) throws(FormatError) -> (fd: Int32, size: Int) {
         // O_NONBLOCK so that a FIFO fails the regular-file check below instead of blocking in open.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
@@ -17,40 +25,54 @@ package enum FileIO {
             if e == ENOENT || e == ENOTDIR { throw .fileNotFound(source: path) }
             throw .unreadable(source: path, reason: errorString(e))
         }
-        defer { close(fd) }
         var st = stat()
-        guard fstat(fd, &st) == 0 else { throw .unreadable(source: path, reason: errorString(errno)) }
+        guard fstat(fd, &st) == 0 else {
+            let e = errno
+            close(fd)
+            throw .unreadable(source: path, reason: errorString(e))
+        }
         guard (st.st_mode & S_IFMT) == S_IFREG else {
+            close(fd)
             throw .unreadable(source: path, reason: (st.st_mode & S_IFMT) == S_IFDIR ? "is a directory" : "not a regular file")
         }
         let size = Int(st.st_size)
-        if size > maxBytes { throw .limitExceeded(source: path, what: "file size", value: size, limit: maxBytes) }
-        return try readRange(fd: fd, offset: 0, length: size, path: path)
+        if size > maxBytes {
+            close(fd)
+            throw .limitExceeded(source: path, what: "file size", value: size, limit: maxBytes)
+        }
+        return (fd, size)
     }
 
     /// Reads `length` bytes at `offset` of an open file descriptor.
     package static func readRange(fd: Int32, offset: Int, length: Int, path: String) throws(FormatError) -> [UInt8] {
-        var failure: Int32 = 0
-        var short = false
+        var failure: FormatError?
         let bytes = [UInt8](unsafeUninitializedCapacity: length) { buffer, initialized in
-            var done = 0
-            while done < length {
-                let n = pread(fd, buffer.baseAddress! + done, length - done, off_t(offset + done))
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    break
-                }
-                if n == 0 { short = true; break }
-                done += n
+            do throws(FormatError) {
+                try readFully(fd: fd, into: UnsafeMutableRawBufferPointer(buffer), at: offset, path: path)
+            } catch {
+                failure = error
+                // Zero the buffer so the array is always fully initialized.
+                UnsafeMutableRawBufferPointer(buffer).initializeMemory(as: UInt8.self, repeating: 0)
             }
-            // Zero what was not read so the array is always fully initialized.
-            if done < length { (buffer.baseAddress! + done).initialize(repeating: 0, count: length - done) }
             initialized = length
         }
-        if failure != 0 { throw .unreadable(source: path, reason: errorString(failure)) }
-        if short { throw .unreadable(source: path, reason: "file shrank while being read") }
+        if let failure { throw failure }
         return bytes
+    }
+
+    /// Fills `buffer` with the bytes at `offset` of an open file descriptor, failing when the file
+    /// ends first (it shrank since its size was taken) or cannot be read.
+    package static func readFully(fd: Int32, into buffer: UnsafeMutableRawBufferPointer, at offset: Int, path: String) throws(FormatError) {
+        var done = 0
+        while done < buffer.count {
+            let n = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(source: path, reason: errorString(errno))
+            }
+            if n == 0 { throw .unreadable(source: path, reason: "file shrank while being read") }
+            done += n
+        }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same directory, flushed, then renamed.

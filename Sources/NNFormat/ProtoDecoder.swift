@@ -15,6 +15,8 @@ struct ProtoDecoder {
     private(set) var tensorBytes = 0
     /// Tensors whose data lives in external files, resolved after decoding.
     private(set) var externalTensors: [ExternalReference] = []
+    /// While a split model is decoded: its markers and where the marked payloads are read from.
+    var payloads: (split: WeightSplitter.Split, input: ModelSource)?
 
     /// Where an external tensor's data is, as the file says (not yet checked).
     struct ExternalReference {
@@ -244,7 +246,7 @@ struct ProtoDecoder {
             // The data is put in place by the reader once the external file has been checked.
             return TensorData(name: name, elementType: type, dims: dims, storage: .raw([]), docString: doc)
         }
-        let storage = try TensorDecoding.storage(of: t, type: type, count: count, tensor: context, source: source)
+        let storage = try TensorDecoding.storage(of: t, type: type, count: count, tensor: context, source: source, payloads: payloads)
         let bytes = type.byteCount(elements: count) ?? 0
         tensorBytes += bytes
         if tensorBytes > limits.maxTotalTensorBytes {

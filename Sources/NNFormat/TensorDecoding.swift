@@ -3,7 +3,8 @@ import CONNXProto
 /// Turns a `TensorProto`'s data fields into canonical `TensorStorage`, checking counts against dims.
 enum TensorDecoding {
     static func storage(
-        of t: Onnx__TensorProto, type: ElementType, count: Int, tensor: String, source: String
+        of t: Onnx__TensorProto, type: ElementType, count: Int, tensor: String, source: String,
+        payloads: (split: WeightSplitter.Split, input: ModelSource)? = nil
     ) throws(FormatError) -> TensorStorage {
         func mismatch(_ detail: String) -> FormatError {
             .tensorDataMismatch(source: source, tensor: tensor, detail: detail)
@@ -11,6 +12,14 @@ enum TensorDecoding {
         if t.has_raw_data != 0 {
             guard type != .string else { throw mismatch("string tensors cannot use raw_data") }
             let expected = type.byteCount(elements: count) ?? 0
+            let raw = UnsafeRawBufferPointer(start: t.raw_data.data, count: t.raw_data.len)
+            if let payloads, let extent = payloads.split.extent(marker: raw) {
+                // A payload the splitter left in the source: read it straight into the tensor.
+                guard extent.length == expected else {
+                    throw mismatch("\(type) data of \(count) elements needs \(expected) bytes, raw_data has \(extent.length)")
+                }
+                return try fromLittleEndian(payloads.input, offset: extent.offset, length: extent.length, type: type, count: count)
+            }
             guard t.raw_data.len == expected else {
                 throw mismatch("\(type) data of \(count) elements needs \(expected) bytes, raw_data has \(t.raw_data.len)")
             }
@@ -98,6 +107,18 @@ enum TensorDecoding {
         case .int32: return .int32(typed(raw, count, Int32.self))
         case .double: return .double(typed(raw, count, Double.self))
         default: return .raw(Array(raw))
+        }
+    }
+
+    /// Canonical storage for `length` little-endian element bytes at `offset` of a source, read
+    /// straight into the storage (the caller checks that `length` is `count` elements' worth).
+    static func fromLittleEndian(_ input: ModelSource, offset: Int, length: Int, type: ElementType, count: Int) throws(FormatError) -> TensorStorage {
+        switch type {
+        case .float: return .float(try input.array(of: Float.self, count: count, offset: offset, length: length))
+        case .int64: return .int64(try input.array(of: Int64.self, count: count, offset: offset, length: length))
+        case .int32: return .int32(try input.array(of: Int32.self, count: count, offset: offset, length: length))
+        case .double: return .double(try input.array(of: Double.self, count: count, offset: offset, length: length))
+        default: return .raw(try input.array(of: UInt8.self, count: length, offset: offset, length: length))
         }
     }
 

@@ -136,6 +136,15 @@ struct InspectAnnotateBenchTests {
         #expect(o["batch"] as? Int == 2 && o["threads"] as? Int == 1)
         let minimum = (o["min_ms"] as? NSNumber)?.doubleValue ?? 0, median = (o["median_ms"] as? NSNumber)?.doubleValue ?? 0
         #expect(minimum <= median)
+        #expect(o["session_min_ms"] == nil)
+        // --sessions N: the first session and the fastest of the N - 1 repeats.
+        let repeated = try NNInfer.run(["bench", model, "--threads", "1", "--warmup", "0", "--iterations", "1", "--sessions", "3", "--json"])
+        #expect(repeated.status == 0, "\(repeated.stderr)")
+        let j = try jsonObject(repeated.stdout)
+        #expect(((j["session_min_ms"] as? NSNumber)?.doubleValue ?? -1) > 0 && ((j["session_ms"] as? NSNumber)?.doubleValue ?? -1) > 0)
+        let text = try NNInfer.run(["bench", model, "--warmup", "0", "--iterations", "1", "--sessions", "2"])
+        #expect(text.stdout.contains("fastest of 1 more:"), "\(text.stdout)")
+        #expect(try NNInfer.run(["bench", model, "--sessions", "0"]).status != 0)
     }
 
     @Test("bench --per-op prints one row per plan step")

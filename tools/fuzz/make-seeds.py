@@ -13,6 +13,7 @@ Writes DIR/model, DIR/tensor and DIR/image (DIR defaults to tools/.cache/fuzz/se
 Runs under tools/.venv (numpy, pillow, onnx), created by tools/pyenv on first use.
 """
 import os
+import struct
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "py"))
@@ -65,6 +66,10 @@ def hostile_models():
     yield model([helper.make_node("Gemm", ["a", "b", "c"], ["y"], transB=1)],
                 [helper.make_tensor_value_info("a", f, [2, 3])], [y],
                 [helper.make_tensor("b", f, [4, 3], [1.0] * 12), helper.make_tensor("c", f, [4], [0.0] * 4)])
+    # raw_data over the reader's 1 KiB threshold (WeightSplitter leaves it in the input and the
+    # decoder reads it straight into the tensor).
+    w = helper.make_tensor("w", f, [16, 3, 3, 3], struct.pack("<432f", *[(k % 17 - 8) / 8 for k in range(432)]), raw=True)
+    yield model([helper.make_node("Conv", ["x", "w"], ["y"], pads=[1, 1, 1, 1])], [x], [y], [w])
 
 
 def model_seeds(dest: Path, onnx_tests: Path) -> int:

@@ -50,11 +50,15 @@ struct SpatialGeometry: Sendable, Equatable {
         var output = [Int](repeating: 0, count: n)
         for i in 0..<n {
             // Kernel, dilation, stride and pads come from the file: overflow is a shape error.
-            let what = "the window of spatial dim \(i) (kernel \(kernel), dilations \(dilations), strides \(strides), pads \(pads), input \(input))"
+            // Described only when an overflow is reported (formatting arrays on every call is slow).
+            let padsNow = pads
+            func what() -> String {
+                "the window of spatial dim \(i) (kernel \(kernel), dilations \(dilations), strides \(strides), pads \(padsNow), input \(input))"
+            }
             guard kernel[i] >= 1 else { throw .shapeMismatch(node: node, detail: "kernel \(kernel) must be positive") }
-            let span = try checkedAdd(try checkedMultiply(dilations[i], kernel[i] - 1, node: node, what), 1, node: node, what)
-            _ = try checkedAdd(try checkedAdd(input[i], pads[i], node: node, what), pads[i + n], node: node, what)
-            _ = try checkedAdd(input[i], strides[i], node: node, what)
+            let span = try checkedAdd(try checkedMultiply(dilations[i], kernel[i] - 1, node: node, what()), 1, node: node, what())
+            _ = try checkedAdd(try checkedAdd(input[i], pads[i], node: node, what()), pads[i + n], node: node, what())
+            _ = try checkedAdd(input[i], strides[i], node: node, what())
             switch autoPad {
             case .notSet:
                 let total = input[i] + pads[i] + pads[i + n] - span
@@ -72,7 +76,7 @@ struct SpatialGeometry: Sendable, Equatable {
                 output[i] = (input[i] - span) / strides[i] + 1
             case .sameUpper, .sameLower:
                 let o = (input[i] + strides[i] - 1) / strides[i]
-                let reach = try checkedAdd(try checkedMultiply(max(o - 1, 0), strides[i], node: node, what), span, node: node, what)
+                let reach = try checkedAdd(try checkedMultiply(max(o - 1, 0), strides[i], node: node, what()), span, node: node, what())
                 let total = max(0, reach - input[i])
                 let small = total / 2
                 pads[i] = autoPad == .sameUpper ? small : total - small
