@@ -13,7 +13,8 @@ final class Arena: @unchecked Sendable {
     let workspace: UnsafeMutablePointer<Float>
 
     init(bytes: Int, inputCount: Int, workspaceFloats: Int) {
-        guard let p = LargeAllocation.allocate(bytes: bytes) else { fatalError("out of memory for a \(bytes)-byte arena") }
+        var p: UnsafeMutableRawPointer?
+        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else { fatalError("out of memory for a \(bytes)-byte arena") }
         memory = p
         inputs = .allocate(capacity: max(inputCount, 1))
         inputs.initialize(repeating: nil, count: max(inputCount, 1))
