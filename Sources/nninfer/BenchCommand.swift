@@ -24,6 +24,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "The model file (.onnx).") var model: String
     @Option(help: "Batch size (the input's first dimension when it is symbolic).") var batch = 1
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
+    @Flag(name: .customLong("no-winograd"), help: "Direct kernels only: no Winograd 3x3 convolutions.") var noWinograd = false
     @Option(help: "Untimed runs first.") var warmup = 3
     @Option(help: "Timed runs.") var iterations = 20
     @Option(help: "Create the session this many times, reporting the first and the fastest repeat.") var sessions = 1
@@ -41,13 +42,13 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
-        var loaded: InferenceSession? = try loadSession(model, threads: threads)
+        var loaded: InferenceSession? = try loadSession(model, threads: threads, winograd: !noWinograd)
         let sessionMs = ProgressReporter.seconds(clock.now - started) * 1000
         var repeatMs: [Double] = []
         for _ in 1..<sessions {
             loaded = nil   // released first, as an application replacing a session would
             let t0 = clock.now
-            loaded = try loadSession(model, threads: threads)
+            loaded = try loadSession(model, threads: threads, winograd: !noWinograd)
             repeatMs.append(ProgressReporter.seconds(clock.now - t0) * 1000)
         }
         guard let session = loaded else { return }

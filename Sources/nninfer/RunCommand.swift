@@ -19,9 +19,11 @@ struct RunCommand: ParsableCommand {
     @Flag(help: "Write .npy files instead of TensorProto .pb files.") var npy = false
     @Option(help: "Worker threads (default: all cores).") var threads: Int?
     @Flag(name: .customLong("no-optimize"), help: "Skip graph rewrites (eval semantics still apply).") var noOptimize = false
+    @Flag(name: .customLong("no-winograd"), help: "Direct kernels only: no Winograd 3x3 convolutions (which reassociate sums).")
+    var noWinograd = false
 
     func run() throws {
-        let session = try loadSession(model, threads: threads, optimize: !noOptimize)
+        let session = try loadSession(model, threads: threads, optimize: !noOptimize, winograd: !noWinograd)
         var feeds: [String: Tensor] = [:]
         let feedInfos = session.inputs
         guard inputs.count <= feedInfos.count else {
@@ -70,10 +72,11 @@ struct RunCommand: ParsableCommand {
 }
 
 /// Creates a session with the CLI's error reporting.
-func loadSession(_ path: String, threads: Int?, optimize: Bool = true) throws -> InferenceSession {
+func loadSession(_ path: String, threads: Int?, optimize: Bool = true, winograd: Bool = true) throws -> InferenceSession {
     var options = SessionOptions()
     if let threads { options.threads = max(1, threads) }
     options.optimize = optimize
+    options.allowWinograd = winograd
     do {
         return try InferenceSession(contentsOf: path, options: options)
     } catch let RuntimeError.format(e) {

@@ -92,19 +92,19 @@ class Nninfer:
             self.argv = [found] + words[1:]
         self.spec = spec
 
-    def command(self, model, inputs: Sequence, output_dir, npy: bool = False) -> List[str]:
+    def command(self, model, inputs: Sequence, output_dir, npy: bool = False, extra: Sequence = ()) -> List[str]:
         cmd = self.argv + ["run", str(model)] + [str(p) for p in inputs] + ["--output-dir", str(output_dir)]
         if npy:
             cmd.append("--npy")
-        return cmd
+        return cmd + list(extra)
 
-    def display(self, model, inputs: Sequence, output_dir, npy: bool = False) -> str:
+    def display(self, model, inputs: Sequence, output_dir, npy: bool = False, extra: Sequence = ()) -> str:
         """The command as a user can paste it into a shell (paths relative to the current folder)."""
-        return shlex.join(_relative(w) for w in self.command(model, inputs, output_dir, npy))
+        return shlex.join(_relative(w) for w in self.command(model, inputs, output_dir, npy, extra))
 
     def run(self, model, inputs: Sequence, output_dir, npy: bool = False,
-            timeout: Optional[float] = None) -> RunResult:
-        cmd = self.command(model, inputs, output_dir, npy)
+            timeout: Optional[float] = None, extra: Sequence = ()) -> RunResult:
+        cmd = self.command(model, inputs, output_dir, npy, extra)
         start = time.monotonic()
         try:
             # Own process group, so that a time-out also ends whatever the command started.
