@@ -90,6 +90,17 @@ void nnk_convnd_reference(int32_t ndims, int64_t N, int64_t C_in, const int64_t 
                           const int64_t *out_shape, const float *in, const float *w, float *out,
                           const nnk_epilogue *ep);
 
+// ---- A fork-join thread pool (threads-1 workers + the caller) ----
+typedef struct nnk_threadpool nnk_threadpool;
+typedef void (*nnk_task_fn)(void *ctx, int64_t task);
+/// NULL when out of memory; may start fewer workers than asked if the system refuses threads.
+nnk_threadpool *nnk_threadpool_create(int32_t threads);
+void nnk_threadpool_destroy(nnk_threadpool *pool);
+int32_t nnk_threadpool_threads(const nnk_threadpool *pool);
+/// Runs fn(ctx, t) for t in [0, tasks) on the pool's threads and the caller's; returns when all are
+/// done. Serially on the caller when the pool is busy with another caller's job (or NULL).
+void nnk_threadpool_run(nnk_threadpool *pool, int64_t tasks, nnk_task_fn fn, void *ctx);
+
 // ---- An inverted-residual block fused: 1x1 expand -> depthwise -> 1x1 project, band by band ----
 /// dw: the depthwise conv (groups == C_in == C_out), N and H x W of the expanded tensor; C_in: the
 /// channels into the 1x1 expand conv (0: no expand, the chain starts at the depthwise conv); C_out:

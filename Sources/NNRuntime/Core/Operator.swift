@@ -1,4 +1,6 @@
 import Dispatch
+import Synchronization
+import CKernels
 import NNFormat
 
 /// What shape inference knows about one input: type, concrete shape, and data when constant.
@@ -96,6 +98,8 @@ struct RunContext: @unchecked Sendable {
     let workspace: UnsafeMutablePointer<Float>
     let workspaceFloatsPerTask: Int
     let threads: Int
+    /// The process's pool for `threads` threads (nil: one thread).
+    var pool: OpaquePointer? = nil
 
     @inline(__always)
     func pointer(_ slot: Slot) -> UnsafeMutableRawPointer {
@@ -126,6 +130,18 @@ struct RunContext: @unchecked Sendable {
             for t in 0..<max(tasks, 0) { body(t) }
             return
         }
+        if let pool, nnk_threadpool_threads(pool) == Int32(threads) {
+            // Participant i runs tasks i, i+threads, ...: each workspace has one user at a time.
+            withoutActuallyEscaping(body) { escapable in
+                var task = escapable
+                withUnsafeMutablePointer(to: &task) { box in
+                    nnk_threadpool_run(pool, Int64(tasks), { ctx, t in
+                        ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(t))
+                    }, box)
+                }
+            }
+            return
+        }
         let workers = min(threads, tasks)
         withoutActuallyEscaping(body) { escapable in
             let box = UncheckedSendable(escapable)
@@ -136,6 +152,22 @@ struct RunContext: @unchecked Sendable {
                     t += workers
                 }
             }
+        }
+    }
+}
+
+/// One fork-join pool per thread count for the whole process (`nnk_threadpool`: workers poll briefly
+/// between a run's layers, then sleep), created on first use and kept.
+enum ThreadPools {
+    private static let pools = Mutex<[Int: UncheckedSendable<OpaquePointer?>]>([:])
+
+    static func pool(threads: Int) -> OpaquePointer? {
+        guard threads > 1 else { return nil }
+        return pools.withLock { table in
+            if let p = table[threads] { return p.value }
+            let p = nnk_threadpool_create(Int32(threads))
+            table[threads] = UncheckedSendable(p)
+            return p
         }
     }
 }

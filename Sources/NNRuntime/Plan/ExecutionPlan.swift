@@ -50,7 +50,10 @@ final class ExecutionPlan: Sendable {
     let inputCount: Int
     let outputs: [(slot: Slot, fact: OutputFact)]
     let report: PlanReport
-    private let pool = Mutex<[Arena]>([])
+    private let arenas = Mutex<[Arena]>([])
+    /// The process's thread pool for `threads`.
+    private let poolBox: UncheckedSendable<OpaquePointer?>
+    private var pool: OpaquePointer? { poolBox.value }
 
     init(steps: [PlanStep], arenaBytes: Int, workspaceFloatsPerTask: Int, threads: Int, inputCount: Int,
          outputs: [(slot: Slot, fact: OutputFact)], report: PlanReport) {
@@ -61,14 +64,15 @@ final class ExecutionPlan: Sendable {
         self.inputCount = inputCount
         self.outputs = outputs
         self.report = report
+        poolBox = UncheckedSendable(ThreadPools.pool(threads: threads))
     }
 
     private func checkout() -> Arena {
-        if let a = pool.withLock({ $0.popLast() }) { return a }
+        if let a = arenas.withLock({ $0.popLast() }) { return a }
         return Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads)
     }
 
-    private func checkin(_ a: Arena) { pool.withLock { $0.append(a) } }
+    private func checkin(_ a: Arena) { arenas.withLock { $0.append(a) } }
 
     /// Runs the plan; `inputs` are the caller's buffers in graph-input order; `collect` reads the
     /// outputs while the arena is still held.
@@ -82,7 +86,8 @@ final class ExecutionPlan: Sendable {
         defer { checkin(arena) }
         setInputs(arena.inputs)
         let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
-                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads)
+                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads,
+                                 pool: pool)
         for step in steps { step.kernel.run(context) }
         return collect(context)
     }
@@ -93,7 +98,8 @@ final class ExecutionPlan: Sendable {
         defer { checkin(arena) }
         for (i, p) in inputs.enumerated() { arena.inputs[i] = p }
         let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
-                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads)
+                                 workspaceFloatsPerTask: workspaceFloatsPerTask, threads: threads,
+                                 pool: pool)
         var times: [UInt64] = []
         times.reserveCapacity(steps.count)
         for step in steps {
