@@ -165,7 +165,7 @@ static nnk_conv_space nnk_conv_space_of(const nnk_conv2d_params *p, int64_t ntas
     return s;
 }
 
-#define NNK_CONV_FLOPS_PER_TASK 3.0e6
+#define NNK_CONV_FLOPS_PER_TASK 4.0e5
 
 int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads) {
     const double flops = 2.0 * (double)p->N * (double)p->C_out * (double)(p->OH * p->OW) *

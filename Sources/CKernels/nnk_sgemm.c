@@ -11,8 +11,9 @@ int64_t nnk_sgemm_workspace_floats(int64_t M, int64_t N, int64_t K) {
     return nnk_gemm_workspace_floats(M, N, K);
 }
 
-/// About 40 µs of single-core work per task is where a 2-way split starts to pay (PLATFORM.md).
-#define NNK_FLOPS_PER_TASK 3.0e6
+/// A few microseconds of single-core work per task: a parallel region of nnk_threadpool costs well
+/// under a microsecond when its workers are polling (a libdispatch wake-up cost ~40 µs).
+#define NNK_FLOPS_PER_TASK 4.0e5
 
 int64_t nnk_sgemm_task_count(int64_t M, int64_t N, int64_t K, int32_t threads) {
     const double flops = 2.0 * (double)M * (double)N * (double)NNK_MAX(K, 1);
