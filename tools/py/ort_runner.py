@@ -49,6 +49,7 @@ def parse_args(argv):
                    help="bind a graph input by name")
     r.add_argument("--output-dir", required=True, type=Path)
     r.add_argument("--npy", action="store_true", help="write .npy files instead of .pb")
+    r.add_argument("--no-winograd", action="store_true", help="accepted like nninfer's (ONNX Runtime has no Winograd)")
     return p.parse_args(argv)
 
 
