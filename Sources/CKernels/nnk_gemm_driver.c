@@ -85,7 +85,10 @@ nnk_tile_store_t_epi(const float *tile, float *c, int64_t ldc, int64_t mr, int64
             __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskload_ps(d, rows)) : r[j];
             if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
             if (e->residual) v = _mm256_add_ps(v, _mm256_maskload_ps(e->residual + m * e->res_ld + n0, rows));
-            nnk_v_store_first(d, nnk_v_act(ACT, v, lo, hi), mr);   // plain stores: masked ones are slow
+            v = nnk_v_act(ACT, v, lo, hi);
+            if (e->scale) v = _mm256_mul_ps(v, _mm256_set1_ps(e->scale[m]));
+            if (e->shift) v = _mm256_add_ps(v, _mm256_set1_ps(e->shift[m]));
+            nnk_v_store_first(d, v, mr);                            // plain stores: masked ones are slow
         }
     }
 }

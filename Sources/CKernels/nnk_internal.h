@@ -60,8 +60,8 @@ typedef struct nnk_epi {
 /// Resolves a public epilogue; channel_offset/residual_offset locate the C block inside the output.
 nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offset,
                      int64_t residual_offset, int64_t res_ld);
-/// Whether the micro-kernel can apply e in registers: channel = row, no post affine, activation none,
-/// ReLU or Clip.
+/// Whether the micro-kernel can apply e in registers: channel = row, activation none, ReLU or Clip
+/// (bias, residual and post scale/shift all fuse).
 int nnk_epi_fusable(const nnk_epi *e);
 /// The epilogue of one element in plain C (the reference definition).
 float nnk_epi_scalar(const nnk_epi *e, float y, int64_t m, int64_t n);

@@ -50,7 +50,7 @@ void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const f
             c##i##1 = _mm256_fmadd_ps(ai, b1, c##i##1);            \
         }                                                          \
     } while (0)
-// With EPI, the epilogue (row bias, residual, activation ACT) runs on the registers before the one
+// With EPI, the epilogue (row bias, residual, activation ACT, post scale and shift) runs on the registers before the one
 // store: the same operations in the same order as nnk_epilogue_tile on the stored tile.
 #define NNK_ROW_STORE(i)                                                              \
     do {                                                                              \
@@ -73,6 +73,16 @@ void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const f
                 }                                                                     \
                 v0 = nnk_v_act(ACT, v0, lo, hi);                                      \
                 v1 = nnk_v_act(ACT, v1, lo, hi);                                      \
+                if (scale) {                                                          \
+                    const __m256 sv = _mm256_set1_ps(scale[i]);                       \
+                    v0 = _mm256_mul_ps(v0, sv);                                       \
+                    v1 = _mm256_mul_ps(v1, sv);                                       \
+                }                                                                     \
+                if (shift) {                                                          \
+                    const __m256 tv = _mm256_set1_ps(shift[i]);                       \
+                    v0 = _mm256_add_ps(v0, tv);                                       \
+                    v1 = _mm256_add_ps(v1, tv);                                       \
+                }                                                                     \
             }                                                                         \
             _mm256_storeu_ps(ci, v0);                                                 \
             _mm256_storeu_ps(ci + 8, v1);                                             \
@@ -95,6 +105,8 @@ nnk_ukernel_t(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
     const __m256 va = _mm256_set1_ps(alpha);
     const float *bias = EPI && e->bias ? e->bias + m0 : NULL;
     const float *res = EPI && e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
+    const float *scale = EPI && e->scale ? e->scale + m0 : NULL;   // BN after the activation
+    const float *shift = EPI && e->shift ? e->shift + m0 : NULL;
     const int64_t res_ld = EPI ? e->res_ld : 0;
     const __m256 lo = _mm256_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm256_set1_ps(EPI ? e->beta : 0.0f);
     NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
@@ -110,7 +122,7 @@ void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t kc, const float *a, const float *b
 }
 
 int nnk_epi_fusable(const nnk_epi *e) {
-    return e && e->active && e->axis == 0 && !e->scale && !e->shift &&
+    return e && e->active && e->axis == 0 &&
            (e->act == NNK_ACT_NONE || e->act == NNK_ACT_RELU || e->act == NNK_ACT_CLIP);
 }
 

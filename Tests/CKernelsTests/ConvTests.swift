@@ -61,6 +61,8 @@ struct ConvCase: CustomStringConvertible {
             EpilogueCase(act: Int32(NNK_ACT_SIGMOID), shift: true, channels: c),
             EpilogueCase(act: Int32(NNK_ACT_TANH), bias: true, scale: true, channels: c),
             EpilogueCase(act: Int32(NNK_ACT_CLIP), residual: true, channels: c, residualCount: r),
+            // BN after ReLU: post scale and shift fused into the micro-kernel's store
+            EpilogueCase(act: Int32(NNK_ACT_RELU), bias: true, scale: true, shift: true, channels: c),
         ]
     }
 
