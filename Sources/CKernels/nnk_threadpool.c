@@ -11,6 +11,7 @@
 // next one with them. One job at a time: a caller that finds the pool busy (another run on another thread) runs
 // its tasks itself.
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <time.h>
@@ -78,6 +79,7 @@ static void *nnk_threadpool_main(void *arg) {
             for (int i = 1; (w = atomic_load(&p->word)) >> 32 == seen && !atomic_load(&p->stop); i++) {
                 NNK_PAUSE();
                 if (i % 256 == 0 && nnk_now_ns() > until) break;
+                if (i % 4096 == 0) sched_yield();  // lets other threads have this core meanwhile
             }
             if (w >> 32 == seen) {
                 pthread_mutex_lock(&p->mutex);
@@ -157,7 +159,12 @@ void nnk_threadpool_run(nnk_threadpool *p, int64_t tasks, nnk_task_fn fn, void *
         pthread_mutex_unlock(&p->mutex);
     }
     nnk_threadpool_work(p, open, 0);
-    while (atomic_load(&p->done) < tasks) NNK_PAUSE();   // the workers' tasks
+    // The workers' tasks: poll, yielding the core now and then (on a busy machine a worker may be
+    // waiting for this very core).
+    for (int i = 1; atomic_load(&p->done) < tasks; i++) {
+        NNK_PAUSE();
+        if (i % 1024 == 0) sched_yield();
+    }
     atomic_store(&p->word, open | 1);         // closed before the next job's fields are written
     atomic_store(&p->busy, 0);
 }
