@@ -4,7 +4,9 @@ import Glibc
 
 /// How a session is built and run.
 public struct SessionOptions: Sendable, Equatable {
-    /// Worker threads for one run (default: all cores). Idle workers block; they never spin.
+    /// Worker threads for one run (default: all cores). Sessions with the same count share one
+    /// process-wide pool; its workers poll for 200 µs after a parallel layer (the next layer of a run
+    /// follows within microseconds), then block: an idle session uses no CPU.
     public var threads: Int
     /// Whether graph rewrites (BN folding, fusion, dropout removal...) run. Off is for comparison:
     /// eval semantics apply either way.
