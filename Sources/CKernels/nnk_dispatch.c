@@ -5,7 +5,6 @@
 
 static const nnk_kernels nnk_kernels_reference = {
     .name = "reference",
-    .sgemm_ukernel = nnk_sgemm_ukernel_6x16__ref,
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__ref,
     .tile_store = nnk_tile_store__ref,
     .tile_store_epi = nnk_tile_store_epi__ref,
@@ -24,39 +23,51 @@ static const nnk_kernels nnk_kernels_reference = {
 };
 
 #if NNK_HAVE_AVX2
+// AVX-512 changes only the micro-kernel; every other entry is the AVX2 one.
+#define NNK_AVX2_ENTRIES                                         \
+    .tile_store = nnk_tile_store__avx2_fma,                      \
+    .tile_store_epi = nnk_tile_store_epi__avx2_fma,              \
+    .epilogue_tile = nnk_epilogue_tile__avx2_fma,                \
+    .activation = nnk_activation__avx2_fma,                      \
+    .affine_row = nnk_affine_row__avx2_fma,                      \
+    .binary_row = nnk_binary_row__avx2_fma,                      \
+    .softmax_row = nnk_softmax_row__avx2_fma,                    \
+    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,                    \
+    .pool2d_plane = nnk_pool2d_plane__avx2_fma,                  \
+    .global_pool = nnk_global_pool__avx2_fma,                    \
+    .winograd_input = nnk_winograd_input__avx2_fma,              \
+    .winograd_output = nnk_winograd_output__avx2_fma,            \
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,    \
+    .im2col_pack = nnk_pack_b_im2col__avx2_fma
 static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
-    .sgemm_ukernel = nnk_sgemm_ukernel_6x16__avx2_fma,
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx2_fma,
-    .tile_store = nnk_tile_store__avx2_fma,
-    .tile_store_epi = nnk_tile_store_epi__avx2_fma,
-    .epilogue_tile = nnk_epilogue_tile__avx2_fma,
-    .activation = nnk_activation__avx2_fma,
-    .affine_row = nnk_affine_row__avx2_fma,
-    .binary_row = nnk_binary_row__avx2_fma,
-    .softmax_row = nnk_softmax_row__avx2_fma,
-    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
-    .pool2d_plane = nnk_pool2d_plane__avx2_fma,
-    .global_pool = nnk_global_pool__avx2_fma,
-    .winograd_input = nnk_winograd_input__avx2_fma,
-    .winograd_output = nnk_winograd_output__avx2_fma,
-    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,
-    .im2col_pack = nnk_pack_b_im2col__avx2_fma,
+    NNK_AVX2_ENTRIES,
 };
+static const nnk_kernels nnk_kernels_avx512 = {
+    .name = "avx512",
+    .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx512,
+    NNK_AVX2_ENTRIES,
+};
+#undef NNK_AVX2_ENTRIES
 #endif
 
-// The one-time dispatch state: the best table for this CPU (set once under pthread_once) and the
-// table in use (the best one, or the reference one while tests force it).
+// The one-time dispatch state: the best table for this CPU and the AVX2 one where the CPU has AVX2
+// (set once under pthread_once), and the table in use (the best one, or one that tests force).
 static pthread_once_t nnk_dispatch_once = PTHREAD_ONCE_INIT;
 static const nnk_kernels *_Atomic nnk_best_table;
+static const nnk_kernels *_Atomic nnk_avx2_table;
 static const nnk_kernels *_Atomic nnk_forced_table;
 
 static void nnk_dispatch_init(void) {
-    const nnk_kernels *best = &nnk_kernels_reference;
+    const nnk_kernels *best = &nnk_kernels_reference, *avx2 = NULL;
 #if NNK_HAVE_AVX2
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = &nnk_kernels_avx2_fma;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) best = avx2 = &nnk_kernels_avx2_fma;
+    // (the compiler's CPU check includes the OS saving the 512-bit registers)
+    if (avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl")) best = &nnk_kernels_avx512;
 #endif
+    atomic_store(&nnk_avx2_table, avx2);
     atomic_store(&nnk_best_table, best);
 }
 
@@ -69,6 +80,12 @@ const nnk_kernels *nnk_active(void) {
 
 const char *nnk_isa_name(void) { return nnk_active()->name; }
 
-void nnk_set_force_reference(int on) {
-    atomic_store_explicit(&nnk_forced_table, on ? &nnk_kernels_reference : NULL, memory_order_release);
+void nnk_set_force_reference(int level) {
+    const nnk_kernels *t = NULL;
+    if (level == 1) t = &nnk_kernels_reference;
+    if (level == 2) {
+        pthread_once(&nnk_dispatch_once, nnk_dispatch_init);
+        t = atomic_load(&nnk_avx2_table);       // NULL (the best table) on CPUs without AVX2
+    }
+    atomic_store_explicit(&nnk_forced_table, t, memory_order_release);
 }

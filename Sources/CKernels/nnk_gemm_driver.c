@@ -125,7 +125,9 @@ static int64_t nnk_ws_b_floats(int64_t N, int64_t K) {
 }
 
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K) {
-    return nnk_round_up(nnk_ws_a_floats(M, K), 16) + nnk_ws_b_floats(N, K) + NNK_MR * NNK_NR + NNK_WS_SLACK;
+    // scratch tiles: one per MR rows of an A block (the pixel-major path keeps them all across K blocks)
+    return nnk_round_up(nnk_ws_a_floats(M, K), 16) + nnk_ws_b_floats(N, K) +
+           nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * NNK_NR + NNK_WS_SLACK;
 }
 
 static nnk_gemm_ws nnk_gemm_ws_split(float *ws, int64_t M, int64_t N, int64_t K) {
@@ -163,7 +165,7 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
     const int64_t k_blocks = K == 0 ? 1 : nnk_div_up(K, kc_max);
     if (c_transposed && a->conv && b->kind == NNK_B_PACKED && k_blocks > 1 && m1 - m0 <= NNK_MC) {
         // Pixel-major convolution over several K blocks: A is packed for all of K once, and each tile
-        // sums its K blocks in the scratch tile (the same additions in the same order as adding them
+        // sums its K blocks in its own scratch tile (the same additions in the same order as adding them
         // into C) before one transposed store, instead of a transposed read-add-store per K block.
         const int64_t mc = m1 - m0, mcp = nnk_round_up(mc, NNK_MR);
         for (int64_t kb = 0; kb < k_blocks; kb++) {   // block kb of A at ws.a + mcp * pc
@@ -173,15 +175,16 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
         for (int64_t jr = n0; jr < n1; jr += NNK_NR) {
             const int64_t nr = NNK_MIN(NNK_NR, n1 - jr);
             const float *bj = b->ptr + (jr / NNK_NR) * K * NNK_NR;
-            for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
-                for (int64_t kb = 0; kb < k_blocks; kb++) {
-                    const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
-                    kt->sgemm_ukernel(kc, ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR, bj + pc * NNK_NR, ws.tile,
-                                      NNK_NR, alpha, kb > 0);
-                }
-                float *ct = C + jr * ldc + m0 + ir;
-                kt->tile_store_epi(ws.tile, ct, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0, 1, e, jr, m0 + ir);
+            for (int64_t kb = 0; kb < k_blocks; kb++) {     // B's kc x 16 block stays in L1 across the tiles
+                const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
+                for (int64_t ir = 0; ir < mc; ir += NNK_MR)     // a ragged last tile computes only its rows
+                    kt->sgemm_ukernel_rows(NNK_MIN(NNK_MR, mc - ir), kc, ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR,
+                                           bj + pc * NNK_NR, NNK_NR, ws.tile + ir * NNK_NR, NNK_NR, alpha, kb > 0,
+                                           NULL, 0, 0);
             }
+            for (int64_t ir = 0; ir < mc; ir += NNK_MR)
+                kt->tile_store_epi(ws.tile + ir * NNK_NR, C + jr * ldc + m0 + ir, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0,
+                                   1, e, jr, m0 + ir);
         }
         return;
     }
@@ -229,7 +232,7 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                         const float *ai = ap + (ir / NNK_MR) * a_stride;
                         if (c_transposed) {                          // stored tile is (nr, mr)
                             float *ct = C + (jc + jr) * ldc + ic + ir;
-                            kt->sgemm_ukernel(kc, ai, bj, ws.tile, NNK_NR, alpha, 0);
+                            kt->sgemm_ukernel_rows(mr, kc, ai, bj, NNK_NR, ws.tile, NNK_NR, alpha, 0, NULL, 0, 0);
                             kt->tile_store_epi(ws.tile, ct, ldc, mr, nr, accumulate, 1, last ? e : NULL, jc + jr,
                                                ic + ir);
                             continue;

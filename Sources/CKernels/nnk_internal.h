@@ -9,6 +9,8 @@
 #define NNK_HAVE_AVX2 1
 /// Marks one function as compiled for AVX2+FMA; only called after the CPU check in nnk_dispatch.c.
 #define NNK_TARGET_AVX2 __attribute__((target("avx2,fma")))
+/// Marks one function as compiled for AVX-512 (F, VL); only called after the CPU check in nnk_dispatch.c.
+#define NNK_TARGET_AVX512 __attribute__((target("avx2,fma,avx512f,avx512vl")))
 #else
 #define NNK_HAVE_AVX2 0
 #endif
@@ -71,11 +73,8 @@ float nnk_act_scalar(int32_t act, float alpha, float beta, float y);
 // ---- the dispatch table: one per ISA, chosen once ----
 typedef struct nnk_kernels {
     const char *name;
-    /// C[0:6,0:16] = alpha * a(kc x 6 packed) * b(kc x 16 packed) (+ C when accumulate).
-    void (*sgemm_ukernel)(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                          float alpha, int accumulate);
     /// C[0:mr,0:16] (1 <= mr <= 6) = alpha * a(kc x 6 packed) * b(kc rows of 16 floats, row stride
-    /// ldb) (+ C when accumulate); the same sums as sgemm_ukernel. Then, when e is not NULL, the
+    /// ldb) (+ C when accumulate), each element summed in k order. Then, when e is not NULL, the
     /// epilogue e of the tile whose top-left element is (m0, n0) (fused into the store when
     /// nnk_epi_fusable(e); the same bits either way).
     void (*sgemm_ukernel_rows)(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
@@ -129,7 +128,6 @@ typedef struct nnk_kernels {
 const nnk_kernels *nnk_active(void);
 
 // Variants, defined next to each other in the file of their idea.
-void nnk_sgemm_ukernel_6x16__ref(int64_t, const float *, const float *, float *, int64_t, float, int);
 void nnk_sgemm_ukernel_rows__ref(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t, float,
                                  int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store__ref(const float *, float *, int64_t, int64_t, int64_t, int, int);
@@ -150,7 +148,6 @@ void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *)
 void nnk_global_pool__ref(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, float *);
 #if NNK_HAVE_AVX2
-void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t, const float *, const float *, float *, int64_t, float, int);
 void nnk_sgemm_ukernel_rows__avx2_fma(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
                                       float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store__avx2_fma(const float *, float *, int64_t, int64_t, int64_t, int, int);
@@ -171,6 +168,8 @@ void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, flo
 void nnk_global_pool__avx2_fma(int, int64_t, int64_t, const float *, float *);
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
                                  float *);
+void nnk_sgemm_ukernel_rows__avx512(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
+                                    float, int, const nnk_epi *, int64_t, int64_t);
 #endif
 
 /// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)

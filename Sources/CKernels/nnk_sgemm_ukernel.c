@@ -1,6 +1,6 @@
 // nnk_sgemm_ukernel.c — the 6x16 SGEMM micro-kernels: C[0:mr, 0:16] = alpha * A * B (+ C).
 // a is one packed A micro-panel (kc x 6: a[k*6 + i]); b is one B micro-panel: packed (kc x 16:
-// b[k*16 + j]) or, for the "rows" variant, any matrix with 16 readable columns per row (b[k*ldb + j],
+// b[k*16 + j], ldb 16) or any matrix with 16 readable columns per row (b[k*ldb + j],
 // e.g. a pointwise convolution's NCHW input read in place, without packing). Every C element is summed
 // in k order, so a tile at the matrix edge gives the same bits as a tile in the interior, and reading B
 // in place gives the same bits as reading it packed.
@@ -26,11 +26,6 @@ static inline void nnk_ukernel_ref(int64_t mr, int64_t kc, const float *a, const
             if (e) c[i * ldc + j] = nnk_epi_scalar(e, c[i * ldc + j], m0 + i, n0 + j);
         }
     }
-}
-
-void nnk_sgemm_ukernel_6x16__ref(int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                                 float alpha, int accumulate) {
-    nnk_ukernel_ref(NNK_MR, kc, a, b, NNK_NR, c, ldc, alpha, accumulate, NULL, 0, 0);
 }
 
 void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
@@ -114,12 +109,6 @@ nnk_ukernel_t(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
 }
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
-
-NNK_TARGET_AVX2
-void nnk_sgemm_ukernel_6x16__avx2_fma(int64_t kc, const float *a, const float *b, float *c,
-                                      int64_t ldc, float alpha, int accumulate) {
-    nnk_ukernel_t(kc, a, b, NNK_NR, c, ldc, alpha, accumulate, NULL, 0, 0, NNK_MR, 0, NNK_ACT_NONE);
-}
 
 int nnk_epi_fusable(const nnk_epi *e) {
     return e && e->active && e->axis == 0 &&

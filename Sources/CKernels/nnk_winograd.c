@@ -222,11 +222,13 @@ void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, i
         int64_t base[8];
         __m256i cmask[8];
         int rows[8];                            // bit r: patch row r lies inside the image
+        int full[8];                            // the 8 floats from the patch's first column lie in the row
         for (int l = 0; l < 8; l++) {
             const int64_t u = q + l, t = t0 + u, n = t / g.image_tiles, ti = t % g.image_tiles;
             const int64_t ih0 = ti / g.tiles_w * 4 - p->pad_top, iw0 = ti % g.tiles_w * 4 - p->pad_left;
             const int64_t lo = NNK_MAX(0, -iw0), hi = NNK_MIN(6, W - iw0);
             base[l] = n * cin * HW + ih0 * W + iw0;
+            full[l] = iw0 >= 0 && iw0 + 8 <= W;
             cmask[l] = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32((int)hi), lane),
                                         _mm256_cmpgt_epi32(lane, _mm256_set1_epi32((int)lo - 1)));
             rows[l] = 0;
@@ -237,7 +239,9 @@ void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, i
             __m256 e[6][6], x[8], col[6], v[6];
             for (int r = 0; r < 6; r++) {
                 for (int l = 0; l < 8; l++)
-                    x[l] = rows[l] >> r & 1 ? _mm256_maskload_ps(plane + base[l] + r * W, cmask[l]) : _mm256_setzero_ps();
+                    x[l] = !(rows[l] >> r & 1) ? _mm256_setzero_ps()
+                           : full[l] ? _mm256_loadu_ps(plane + base[l] + r * W)
+                                     : _mm256_maskload_ps(plane + base[l] + r * W, cmask[l]);
                 nnk_transpose8x8(x);            // x[c] = patch column c of row r, lanes = tiles
                 NNK_WG_BT(__m256, NNK_V_ADD, NNK_V_SUB, NNK_V_SCALE, x, e[r]);
             }
@@ -251,13 +255,18 @@ void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, i
 }
 
 /// The epilogue of one 4-column tile row in each 128-bit half (channel m for both); res_lo/res_hi
-/// point at the residual of each half (NULL: that half is not stored) and rmask selects its columns.
+/// point at the residual of each half (NULL: that half is not stored), n_lo/n_hi and the masks
+/// select its columns.
+static inline NNK_TARGET_AVX2 __m128 nnk_wg_load4(const float *x, int n, __m128i mask) {
+    return !x ? _mm_setzero_ps() : n == 4 ? _mm_loadu_ps(x) : _mm_maskload_ps(x, mask);
+}
+
 static inline NNK_TARGET_AVX2 __m256 nnk_wg_epi(const nnk_epi *e, __m256 y, int64_t m, const float *res_lo,
-                                                const float *res_hi, __m128i mask_lo, __m128i mask_hi) {
+                                                const float *res_hi, int n_lo, int n_hi, __m128i mask_lo,
+                                                __m128i mask_hi) {
     if (e->bias) y = _mm256_add_ps(y, _mm256_set1_ps(e->bias[m]));
     if (e->residual) {
-        const __m128 lo = res_lo ? _mm_maskload_ps(res_lo, mask_lo) : _mm_setzero_ps();
-        const __m128 hi = res_hi ? _mm_maskload_ps(res_hi, mask_hi) : _mm_setzero_ps();
+        const __m128 lo = nnk_wg_load4(res_lo, n_lo, mask_lo), hi = nnk_wg_load4(res_hi, n_hi, mask_hi);
         y = _mm256_add_ps(y, _mm256_insertf128_ps(_mm256_castps128_ps256(lo), hi, 1));
     }
     y = nnk_v_act(e->act, y, _mm256_set1_ps(e->alpha), _mm256_set1_ps(e->beta));
@@ -267,7 +276,7 @@ static inline NNK_TARGET_AVX2 __m256 nnk_wg_epi(const nnk_epi *e, __m256 y, int6
 }
 
 /// 8 tiles per vector: 36 loads, both passes, then per output row a 4x8 transpose that leaves tiles
-/// k and k+4 in the halves of one vector, which gets the epilogue and two (masked) 4-float stores.
+/// k and k+4 in the halves of one vector, which gets the epilogue and two (partial) 4-float stores.
 NNK_TARGET_AVX2
 void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *p, const float *M, int64_t block, int64_t t0, int64_t nb,
                                    int64_t m0, int64_t m1, float *out, const nnk_epi *e) {
@@ -277,13 +286,15 @@ void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *p, const float *M, i
     for (int64_t q = 0; q < nb; q += 8) {
         int64_t at[8];                          // output offset of the tile's top-left element
         int nrows[8];                           // output rows of the tile inside the image (0: no tile)
+        int ncols[8];                           // output columns of the tile inside the image (1..4)
         __m128i smask[8];
         for (int l = 0; l < 8; l++) {
             const int64_t t = t0 + q + l, n = t / g.image_tiles, ti = t % g.image_tiles;
             const int64_t oh0 = ti / g.tiles_w * 4, ow0 = ti % g.tiles_w * 4;
             at[l] = n * p->C_out * OHW + oh0 * OW + ow0;
             nrows[l] = q + l < nb ? (int)NNK_MIN(4, p->OH - oh0) : 0;
-            smask[l] = _mm_cmpgt_epi32(_mm_set1_epi32((int)NNK_MIN(4, OW - ow0)), lane4);
+            ncols[l] = (int)NNK_MIN(4, OW - ow0);
+            smask[l] = _mm_cmpgt_epi32(_mm_set1_epi32(ncols[l]), lane4);
         }
         for (int64_t m = m0; m < m1; m++) {
             const float *mp = M + m * block + q;
@@ -314,9 +325,10 @@ void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *p, const float *M, i
                     __m256 v = r[k];
                     if (e->active)
                         v = nnk_wg_epi(e, v, m, rm && lo_ok ? rm + off_lo : NULL, rm && hi_ok ? rm + off_hi : NULL,
-                                       smask[k], smask[k + 4]);
-                    if (lo_ok) _mm_maskstore_ps(om + off_lo, smask[k], _mm256_castps256_ps128(v));
-                    if (hi_ok) _mm_maskstore_ps(om + off_hi, smask[k + 4], _mm256_extractf128_ps(v, 1));
+                                       ncols[k], ncols[k + 4], smask[k], smask[k + 4]);
+                    // plain (partial) stores: masked ones are slow microcode on AMD CPUs
+                    if (lo_ok) nnk_v_store_first(om + off_lo, v, ncols[k]);
+                    if (hi_ok) nnk_v_store_first(om + off_hi, _mm256_permute2f128_ps(v, v, 1), ncols[k + 4]);
                 }
             }
         }

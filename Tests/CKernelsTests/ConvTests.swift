@@ -201,6 +201,19 @@ extension KernelTests {
             }
         }
 
+        /// The AVX-512 micro-kernel (where the CPU has it) gives the AVX2 kernel's bits: the same fused
+        /// multiply-adds in the same order and the same epilogue, for every algorithm and ragged edge.
+        @Test func avx512GivesTheBitsOfAVX2() throws {
+            defer { nnk_set_force_reference(0) }
+            try #require(String(cString: nnk_isa_name()) != "reference", "no SIMD variant on this CPU")
+            for c in Self.cases() + KernelTests.Winograd.cases() { for ep in c.epilogues() {
+                nnk_set_force_reference(0)
+                let best = c.run(ep, ntasks: 1)
+                nnk_set_force_reference(2)
+                expectIdentical(best, c.run(ep, ntasks: 1), "\(c) \(ep.map { "\($0)" } ?? "-")")
+            } }
+        }
+
         /// Packing with a per-channel scale gives the bits of packing the scaled weights, for every layout.
         @Test func scaledPackingEqualsPackingScaledWeights() {
             for c in Self.cases() + KernelTests.Winograd.cases() {

@@ -42,12 +42,15 @@ final class FloatBuffer {
     var array: [Float] { Array(UnsafeBufferPointer(start: p, count: count)) }
 }
 
-/// The variants: the best one for this CPU, then the portable one. Restores the default after.
+/// The variants: the best one for this CPU, the AVX2 one where that is not the best (CPUs with
+/// AVX-512), then the portable one. Restores the default after.
 func forEachVariant(_ body: (String) throws -> Void) rethrows {
     defer { nnk_set_force_reference(0) }
-    for force: Int32 in [0, 1] {
-        nnk_set_force_reference(force)
-        try body(String(cString: nnk_isa_name()))
+    var seen: Set<String> = []
+    for level: Int32 in [0, 2, 1] {
+        nnk_set_force_reference(level)
+        let name = String(cString: nnk_isa_name())
+        if seen.insert(name).inserted { try body(name) }
     }
 }
 

@@ -1,8 +1,8 @@
 // nnkernels.h — the C kernel library of nninfer: packed SGEMM, convolution, pooling, elementwise.
 //
 // All sizes are int64_t; all tensors are float32, row-major and contiguous unless a stride is given.
-// Every kernel has a portable C version; on x86-64 an AVX2+FMA version is chosen once per process
-// (see nnk_isa_name). Packed layouts (nnk_sgemm_pack_b, nnk_conv2d_pack_weights) do not depend on
+// Every kernel has a portable C version; on x86-64 an AVX2+FMA version is chosen once per process,
+// with an AVX-512 micro-kernel where the CPU has AVX-512 (see nnk_isa_name). Packed layouts (nnk_sgemm_pack_b, nnk_conv2d_pack_weights) do not depend on
 // the ISA in use, so weights packed once stay valid after nnk_set_force_reference.
 // Workspaces: a count of floats, any alignment (kernels align inside), contents need not be
 // initialised, one per concurrently running task. Nothing here allocates or keeps state between calls.
@@ -14,10 +14,12 @@ extern "C" {
 #endif
 
 // ---- CPU dispatch ----
-/// "avx2_fma" or "reference": the variant in use now.
+/// "avx512", "avx2_fma" or "reference": the variant in use now.
 const char *nnk_isa_name(void);
-/// Tests: force the portable path (process-wide); 0 returns to the best variant the CPU supports.
-void nnk_set_force_reference(int on);
+/// Tests, process-wide: 1 forces the portable variant, 2 the AVX2 one (where the CPU has AVX2; else
+/// the best), 0 returns to the best variant the CPU supports. All variants give results within
+/// rounding of each other; the AVX2 and AVX-512 ones give the same bits.
+void nnk_set_force_reference(int level);
 
 // ---- Epilogue applied to every output element when it is written ----
 enum { NNK_ACT_NONE = 0, NNK_ACT_RELU = 1, NNK_ACT_LEAKY_RELU = 2, NNK_ACT_CLIP = 3,

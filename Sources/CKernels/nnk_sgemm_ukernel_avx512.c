@@ -1,0 +1,91 @@
+// nnk_sgemm_ukernel_avx512.c — the 6x16 SGEMM micro-kernel with AVX-512: one zmm per row of C.
+// The same tile, packed layouts, sums and epilogue as the AVX2 kernel (nnk_sgemm_ukernel.c): each C
+// element is one fused multiply-add per k in k order, then the same epilogue operations in the same
+// order, so both kernels give the same bits. What changes is the instruction count: 6 FMAs with the A
+// element broadcast from memory and 1 B load per k, against 12 FMAs, 6 broadcasts and 2 loads. On
+// CPUs that split 512-bit FMAs in two (AMD Zen 4) the peak is the same; the shorter loop keeps more k
+// steps in flight while B rows and A panels arrive from L2 or L3, which a network's layers do.
+#include "nnk_internal.h"
+#if NNK_HAVE_AVX2
+#include <immintrin.h>
+
+#define NNK_ROW_FMA(i)                                                      \
+    do {                                                                    \
+        if ((i) < ROWS) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c##i); \
+    } while (0)
+// With EPI, the epilogue (row bias, residual, activation ACT, post scale and shift) runs on the
+// registers before the one store, as in the AVX2 kernel.
+#define NNK_ROW_STORE(i)                                                            \
+    do {                                                                            \
+        if ((i) < ROWS) {                                                           \
+            float *ci = c + (i) * ldc;                                              \
+            __m512 v = _mm512_mul_ps(va, c##i);                                     \
+            if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(ci), v);              \
+            if (EPI) {                                                              \
+                if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[i]));            \
+                if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res + (i) * res_ld)); \
+                if (ACT == NNK_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v); \
+                if (ACT == NNK_ACT_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v)); \
+                if (scale) v = _mm512_mul_ps(v, _mm512_set1_ps(scale[i]));          \
+                if (shift) v = _mm512_add_ps(v, _mm512_set1_ps(shift[i]));          \
+            }                                                                       \
+            _mm512_storeu_ps(ci, v);                                                \
+        }                                                                           \
+    } while (0)
+
+static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
+nnk_ukernel512_t(int64_t kc, const float *a, const float *b, int64_t ldb, float *c, int64_t ldc, float alpha,
+                 int accumulate, const nnk_epi *e, int64_t m0, int64_t n0, const int ROWS, const int EPI,
+                 const int ACT) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = c0, c2 = c0, c3 = c0, c4 = c0, c5 = c0;
+#pragma clang loop unroll_count(4)
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16) with row stride ldb
+        const __m512 b0 = _mm512_loadu_ps(b);
+        NNK_ROW_FMA(0); NNK_ROW_FMA(1); NNK_ROW_FMA(2);
+        NNK_ROW_FMA(3); NNK_ROW_FMA(4); NNK_ROW_FMA(5);
+        a += NNK_MR;
+        b += ldb;
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+    const float *bias = EPI && e->bias ? e->bias + m0 : NULL;
+    const float *res = EPI && e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
+    const float *scale = EPI && e->scale ? e->scale + m0 : NULL;   // BN after the activation
+    const float *shift = EPI && e->shift ? e->shift + m0 : NULL;
+    const int64_t res_ld = EPI ? e->res_ld : 0;
+    const __m512 lo = _mm512_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm512_set1_ps(EPI ? e->beta : 0.0f);
+    (void)lo, (void)hi;
+    NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
+    NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
+}
+
+#define NNK_UK_ROWS(EPI, ACT)                                                                         \
+    switch (mr) {                                                                                    \
+    case 1: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, EPI, ACT); break; \
+    case 2: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 2, EPI, ACT); break; \
+    case 3: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 3, EPI, ACT); break; \
+    case 4: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 4, EPI, ACT); break; \
+    case 5: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 5, EPI, ACT); break; \
+    default: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 6, EPI, ACT); break; \
+    }
+
+NNK_TARGET_AVX512
+void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                                    int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+                                    int64_t n0) {
+    if (!e || !e->active) {
+        NNK_UK_ROWS(0, NNK_ACT_NONE)
+    } else if (!nnk_epi_fusable(e)) {           // stored first, then the general epilogue on the tile
+        NNK_UK_ROWS(0, NNK_ACT_NONE)
+        nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR);
+    } else if (e->act == NNK_ACT_RELU) {
+        NNK_UK_ROWS(1, NNK_ACT_RELU)
+    } else if (e->act == NNK_ACT_CLIP) {
+        NNK_UK_ROWS(1, NNK_ACT_CLIP)
+    } else {
+        NNK_UK_ROWS(1, NNK_ACT_NONE)
+    }
+}
+#undef NNK_UK_ROWS
+#undef NNK_ROW_FMA
+#undef NNK_ROW_STORE
+#endif
