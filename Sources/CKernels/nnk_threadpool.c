@@ -4,12 +4,13 @@
 // each worker keeps polling for the next one for NNK_THREADPOOL_SPIN_NS, then sleeps on a condition
 // variable (an idle pool burns no CPU).
 //
-// Jobs are published as (generation << 32 | next task) in one atomic word; a worker runs a task
-// only after claiming its index with a compare-and-swap that also checks the generation, and a
-// finished job is closed (index set past any task count) before the next one's fields are
-// written, so a worker that read a job's fields just as the job ended never runs a task of the
-// next one with them. One job at a time: a caller that finds the pool busy (another run on another thread) runs
-// its tasks itself.
+// Jobs are published as (generation << 32 | next task) in one atomic word: a participant claims a
+// task with a compare-and-swap of the whole word, so it never runs a task of a job that has ended,
+// and a finished job is closed (next task set past any task count) before the next one's fields
+// are written. Claiming (rather than a fixed share per thread) means a worker that is slow to wake
+// or descheduled (a 2-core VM, a busy machine) costs the caller nothing: it runs the remaining
+// tasks itself. Scratch belongs to participants, not tasks. One job at a time: a caller that finds
+// the pool busy (another run on another thread) runs its tasks itself.
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -30,7 +31,7 @@
 struct nnk_threadpool {
     int32_t workers;
     pthread_t *threads;
-    _Atomic uint64_t word;                 // generation << 32 | closed (1) or open (0)
+    _Atomic uint64_t word;                 // generation << 32 | next task (NNK_CLOSED: closed)
     _Atomic int64_t done;                  // tasks finished in the current job
     _Atomic int32_t busy;                  // a caller owns the pool
     _Atomic int32_t sleepers;
@@ -54,17 +55,24 @@ static int64_t nnk_now_ns(void) {
     return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
-/// Participant i of n runs tasks i, i+n, i+2n, ... of the job whose word is w (if it is open and
-/// still current once the fields are read).
-static void nnk_threadpool_work(nnk_threadpool *p, uint64_t w, int64_t i) {
-    if (w & 1) return;
+#define NNK_CLOSED 0xFFFFFFFFu
+#define NNK_GEN(w) ((w) >> 32)
+#define NNK_NEXT(w) ((w) & 0xFFFFFFFFu)
+
+/// Participant i claims and runs tasks of the job whose word was w until none is left (or the job
+/// is no longer w's). The job's fields are read before the first claim; a successful claim proves
+/// the job was still open, so they were its fields.
+static void nnk_threadpool_work(nnk_threadpool *p, uint64_t w, int32_t i) {
+    const uint64_t gen = NNK_GEN(w);
     nnk_task_fn fn = atomic_load(&p->fn);
     void *ctx = atomic_load(&p->ctx);
-    const int64_t tasks = atomic_load(&p->tasks), n = p->workers + 1;
-    if (atomic_load(&p->word) != w) return;  // closed meanwhile: the fields may be the next job's
-    for (int64_t t = i; t < tasks; t += n) {
-        fn(ctx, t);
+    const uint64_t tasks = (uint64_t)atomic_load(&p->tasks);
+    for (;;) {
+        if (NNK_GEN(w) != gen || NNK_NEXT(w) >= tasks) return;   // another job, all claimed, or closed
+        if (!atomic_compare_exchange_weak(&p->word, &w, w + 1)) continue;   // w is the current word now
+        fn(ctx, (int64_t)NNK_NEXT(w), i);
         atomic_fetch_add(&p->done, 1);
+        w += 1;                                  // the next claim's guess
     }
 }
 
@@ -107,7 +115,7 @@ nnk_threadpool *nnk_threadpool_create(int32_t threads) {
         free(p);
         return NULL;
     }
-    atomic_store(&p->word, 1);                 // generation 0, closed
+    atomic_store(&p->word, NNK_CLOSED);        // generation 0, closed
     pthread_mutex_init(&p->mutex, NULL);
     pthread_cond_init(&p->wake, NULL);
     int32_t started = 0;
@@ -142,15 +150,16 @@ int32_t nnk_threadpool_threads(const nnk_threadpool *p) { return p ? p->workers 
 
 void nnk_threadpool_run(nnk_threadpool *p, int64_t tasks, nnk_task_fn fn, void *ctx) {
     int32_t idle = 0;
-    if (tasks <= 1 || !p || p->workers == 0 || !atomic_compare_exchange_strong(&p->busy, &idle, 1)) {
-        for (int64_t t = 0; t < tasks; t++) fn(ctx, t);
+    if (tasks <= 1 || tasks >= NNK_CLOSED || !p || p->workers == 0 ||
+        !atomic_compare_exchange_strong(&p->busy, &idle, 1)) {
+        for (int64_t t = 0; t < tasks; t++) fn(ctx, t, 0);
         return;
     }
     atomic_store(&p->fn, fn);
     atomic_store(&p->ctx, ctx);
     atomic_store(&p->tasks, tasks);
     atomic_store(&p->done, 0);
-    const uint64_t gen = (atomic_load(&p->word) >> 32) + 1;
+    const uint64_t gen = NNK_GEN(atomic_load(&p->word)) + 1;
     const uint64_t open = gen << 32;
     atomic_store(&p->word, open);             // publishes the job (seq_cst, before reading sleepers)
     if (atomic_load(&p->sleepers) > 0) {
@@ -159,12 +168,12 @@ void nnk_threadpool_run(nnk_threadpool *p, int64_t tasks, nnk_task_fn fn, void *
         pthread_mutex_unlock(&p->mutex);
     }
     nnk_threadpool_work(p, open, 0);
-    // The workers' tasks: poll, yielding the core now and then (on a busy machine a worker may be
-    // waiting for this very core).
+    // Tasks the workers claimed: poll, yielding the core now and then (on a busy machine a worker
+    // may be waiting for this very core).
     for (int i = 1; atomic_load(&p->done) < tasks; i++) {
         NNK_PAUSE();
         if (i % 1024 == 0) sched_yield();
     }
-    atomic_store(&p->word, open | 1);         // closed before the next job's fields are written
+    atomic_store(&p->word, open | NNK_CLOSED); // closed before the next job's fields are written
     atomic_store(&p->busy, 0);
 }

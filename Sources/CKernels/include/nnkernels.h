@@ -94,13 +94,17 @@ void nnk_convnd_reference(int32_t ndims, int64_t N, int64_t C_in, const int64_t 
 
 // ---- A fork-join thread pool (threads-1 workers + the caller) ----
 typedef struct nnk_threadpool nnk_threadpool;
-typedef void (*nnk_task_fn)(void *ctx, int64_t task);
+/// participant: 0 for the caller, 1..threads-1 for the workers; at most one task per participant
+/// runs at a time, so per-participant scratch has one user.
+typedef void (*nnk_task_fn)(void *ctx, int64_t task, int32_t participant);
 /// NULL when out of memory; may start fewer workers than asked if the system refuses threads.
 nnk_threadpool *nnk_threadpool_create(int32_t threads);
 void nnk_threadpool_destroy(nnk_threadpool *pool);
 int32_t nnk_threadpool_threads(const nnk_threadpool *pool);
-/// Runs fn(ctx, t) for t in [0, tasks) on the pool's threads and the caller's; returns when all are
-/// done. Serially on the caller when the pool is busy with another caller's job (or NULL).
+/// Runs fn(ctx, t, participant) for t in [0, tasks) on the pool's threads and the caller's; returns
+/// when all are done. Tasks are claimed one at a time, so the caller does a late worker's share
+/// itself. Serially on the caller (participant 0) when the pool is busy with another caller's job
+/// (or NULL).
 void nnk_threadpool_run(nnk_threadpool *pool, int64_t tasks, nnk_task_fn fn, void *ctx);
 
 // ---- An inverted-residual block fused: 1x1 expand -> depthwise -> 1x1 project, band by band ----

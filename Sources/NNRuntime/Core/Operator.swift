@@ -116,27 +116,26 @@ struct RunContext: @unchecked Sendable {
     @inline(__always)
     func int64s(_ slot: Slot) -> UnsafeMutablePointer<Int64> { pointer(slot).assumingMemoryBound(to: Int64.self) }
 
-    /// The scratch floats reserved for task `task` (at most `threads` tasks run at once, so
-    /// tasks beyond that share by `task % threads`).
-    func workspace(task: Int) -> UnsafeMutablePointer<Float> {
-        workspace + (task % threads) * workspaceFloatsPerTask
+    /// The scratch floats of one participant of a parallel region (0 for the calling thread, up to
+    /// `threads - 1`): a participant runs one task at a time.
+    func workspace(participant: Int) -> UnsafeMutablePointer<Float> {
+        workspace + (participant % threads) * workspaceFloatsPerTask
     }
 
-    /// Runs `body(task)` for every task in `0..<tasks` on the session's workers; blocks until done.
-    /// With tasks > threads the tasks are grouped so at most `threads` run at once and each group
-    /// uses one workspace.
-    func parallel(_ tasks: Int, _ body: (Int) -> Void) {
+    /// Runs `body(task, participant)` for every task in `0..<tasks` on the session's workers; blocks
+    /// until done. Tasks are claimed one at a time (a late worker's share is run by the others);
+    /// `participant` (below `threads`) selects the scratch the task may use.
+    func parallel(_ tasks: Int, _ body: (_ task: Int, _ participant: Int) -> Void) {
         if tasks <= 1 || threads <= 1 {
-            for t in 0..<max(tasks, 0) { body(t) }
+            for t in 0..<max(tasks, 0) { body(t, 0) }
             return
         }
         if let pool, nnk_threadpool_threads(pool) == Int32(threads) {
-            // Participant i runs tasks i, i+threads, ...: each workspace has one user at a time.
             withoutActuallyEscaping(body) { escapable in
                 var task = escapable
                 withUnsafeMutablePointer(to: &task) { box in
-                    nnk_threadpool_run(pool, Int64(tasks), { ctx, t in
-                        ctx!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(t))
+                    nnk_threadpool_run(pool, Int64(tasks), { ctx, t, participant in
+                        ctx!.assumingMemoryBound(to: ((Int, Int) -> Void).self).pointee(Int(t), Int(participant))
                     }, box)
                 }
             }
@@ -148,7 +147,7 @@ struct RunContext: @unchecked Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 var t = w
                 while t < tasks {
-                    box.value(t)
+                    box.value(t, w)
                     t += workers
                 }
             }

@@ -49,7 +49,7 @@ struct ElementwiseKernel: Kernel, @unchecked Sendable {
         let x = context.floats(input), y = context.floats(output)
         let tasks = count >= 1 << 16 ? threads : 1
         let chunk = (count + tasks - 1) / max(tasks, 1)
-        context.parallel(tasks) { t in
+        context.parallel(tasks) { t, _ in
             let start = t * chunk
             let n = min(chunk, count - start)
             if n > 0 { nnk_activation(code, alpha, beta, x + start, y + start, Int64(n)) }

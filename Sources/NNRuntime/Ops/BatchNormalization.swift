@@ -65,7 +65,7 @@ struct BatchNormKernel: Kernel, @unchecked Sendable {
 
     func run(_ context: RunContext) {
         let g = context.floats(params[0]), b = context.floats(params[1]), m = context.floats(params[2]), v = context.floats(params[3])
-        let scratch = context.workspace(task: 0)
+        let scratch = context.workspace(participant: 0)
         for c in 0..<channels {
             let s = g[c] / sqrtf(v[c] + epsilon)
             scratch[c] = s

@@ -167,8 +167,8 @@ struct Conv2DKernel: WorkspaceKernel, @unchecked Sendable {
         var p = params
         var ep = epilogue.make(context)
         let x = context.floats(input), y = context.floats(output), w = packed.floats
-        context.parallel(tasks) { t in
-            nnk_conv2d(&p, x, w, y, &ep, context.workspace(task: t), Int64(t), Int64(tasks))
+        context.parallel(tasks) { t, participant in
+            nnk_conv2d(&p, x, w, y, &ep, context.workspace(participant: participant), Int64(t), Int64(tasks))
         }
     }
 }

@@ -103,8 +103,8 @@ struct ConvChainKernel: WorkspaceKernel, @unchecked Sendable {
         var e1 = epilogues[0].make(context), e2 = epilogues[1].make(context), e3 = epilogues[2].make(context)
         let x = context.floats(input), y = context.floats(output)
         let w1 = packedExpand?.floats, w2 = packedDW.floats, w3 = packedProject.floats
-        context.parallel(tasks) { t in
-            nnk_conv_chain(&p, x, w1, &e1, w2, &e2, w3, &e3, y, context.workspace(task: t), Int64(t), Int64(tasks))
+        context.parallel(tasks) { t, participant in
+            nnk_conv_chain(&p, x, w1, &e1, w2, &e2, w3, &e3, y, context.workspace(participant: participant), Int64(t), Int64(tasks))
         }
     }
 }

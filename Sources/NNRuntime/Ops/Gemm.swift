@@ -127,9 +127,9 @@ struct GemmKernel: WorkspaceKernel, @unchecked Sendable {
         let pa = context.floats(a), y = context.floats(output)
         let pb: UnsafePointer<Float>? = packed == nil ? UnsafePointer(context.floats(b)) : nil
         let pp: UnsafePointer<Float>? = packed.map { UnsafePointer($0.floats) }
-        context.parallel(tasks) { t in
+        context.parallel(tasks) { t, participant in
             nnk_sgemm(Int64(m), Int64(n), Int64(k), alpha, pa, aStrides.0, aStrides.1, pb, bStrides.0, bStrides.1, pp,
-                      y, Int64(n), &ep, context.workspace(task: t), Int64(t), Int64(tasks))
+                      y, Int64(n), &ep, context.workspace(participant: participant), Int64(t), Int64(tasks))
         }
         if let add = addAfter {
             // Y += beta * C with C broadcast (non-constant C of an unusual shape).

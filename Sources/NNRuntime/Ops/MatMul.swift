@@ -89,9 +89,9 @@ struct MatMulKernel: WorkspaceKernel, @unchecked Sendable {
             }
             let A = pa + ia * l.m * l.k, B = pb + ib * l.k * l.n, C = y + i * l.m * l.n
             let pp: UnsafePointer<Float>? = packed.map { UnsafePointer($0.floats) }
-            context.parallel(tasks) { t in
+            context.parallel(tasks) { t, participant in
                 nnk_sgemm(Int64(l.m), Int64(l.n), Int64(l.k), 1, A, Int64(l.k), 1, pp == nil ? B : nil, Int64(l.n), 1, pp,
-                          C, Int64(l.n), &ep, context.workspace(task: t), Int64(t), Int64(tasks))
+                          C, Int64(l.n), &ep, context.workspace(participant: participant), Int64(t), Int64(tasks))
             }
         }
     }

@@ -64,7 +64,7 @@ struct PoolKernel: Kernel, @unchecked Sendable {
     func run(_ context: RunContext) {
         var p = params
         let x = context.floats(input), y = context.floats(output)
-        context.parallel(tasks) { t in
+        context.parallel(tasks) { t, _ in
             let p0 = Int64(planes * t / tasks), p1 = Int64(planes * (t + 1) / tasks)
             if max { nnk_maxpool(&p, x, y, p0, p1) } else { nnk_avgpool(&p, x, y, p0, p1) }
         }

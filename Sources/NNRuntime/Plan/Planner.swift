@@ -199,7 +199,7 @@ struct Planner {
     }
 }
 
-/// A kernel that needs scratch memory per parallel task.
+/// A kernel that needs scratch memory per participant of a parallel region (per thread).
 protocol WorkspaceKernel: Kernel {
     var workspaceFloatsPerTask: Int { get }
 }
