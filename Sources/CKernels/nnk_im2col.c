@@ -119,19 +119,29 @@ void nnk_pack_b_im2col__ref(const nnk_conv2d_params *p, const float *in, int64_t
 
 void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, int64_t mc, int64_t k0,
                        int64_t kc, float *dst) {
-    const int64_t H = p->H, W = p->W, KW = p->KW, KHW = p->KH * p->KW;
+    const int64_t H = p->H, W = p->W, KW = p->KW, KHW = p->KH * p->KW, HW = H * W;
     if (KHW == 1 && p->stride_h == 1 && p->stride_w == 1 && p->pad_top == 0 && p->pad_left == 0 &&
-        p->OH == H && p->OW == W) {                     // 1x1: a transpose of (kc, pixels) into panels
+        p->OH == H && p->OW == W) {                     // 1x1: MR consecutive pixels of each input row
         for (int64_t r0 = 0; r0 < mc; r0 += NNK_MR, dst += kc * NNK_MR) {
             const int64_t mr = NNK_MIN(NNK_MR, mc - r0);
-            const float *src = in + k0 * H * W + m0 + r0;
+            const float *src = in + k0 * HW + m0 + r0;
+            if (mr == NNK_MR) {
+                for (int64_t k = 0; k < kc; k++) memcpy(dst + k * NNK_MR, src + k * HW, NNK_MR * sizeof(float));
+                continue;
+            }
             for (int64_t k = 0; k < kc; k++) {
-                for (int64_t i = 0; i < mr; i++) dst[k * NNK_MR + i] = src[k * H * W + i];
+                for (int64_t i = 0; i < mr; i++) dst[k * NNK_MR + i] = src[k * HW + i];
                 for (int64_t i = mr; i < NNK_MR; i++) dst[k * NNK_MR + i] = 0.0f;
             }
         }
         return;
     }
+    // Per panel, each tap's input offset of each pixel (-1: padding) is found once; then every row k
+    // = (ci, tap) is MR loads from the channel's plane.
+    enum { MAX_TAPS = 64 };
+    int32_t off[MAX_TAPS][NNK_MR];
+    int inside[MAX_TAPS];                               // all MR offsets of the tap are in the image
+    const int tabled = KHW <= MAX_TAPS && HW < INT32_MAX;
     for (int64_t r0 = 0; r0 < mc; r0 += NNK_MR) {      // panel: pixels [m0+r0, m0+r0+mr)
         const int64_t mr = NNK_MIN(NNK_MR, mc - r0);
         int64_t ih0[NNK_MR], iw0[NNK_MR];
@@ -141,8 +151,31 @@ void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, 
             iw0[i] = pix % p->OW * p->stride_w - p->pad_left;
         }
         int64_t ci = k0 / KHW, kh = (k0 % KHW) / KW, kw = k0 % KW;
+        if (tabled) {
+            for (int64_t t = 0; t < KHW; t++) {
+                inside[t] = mr == NNK_MR;
+                for (int64_t i = 0; i < NNK_MR; i++) {
+                    const int64_t ih = ih0[i < mr ? i : 0] + t / KW * p->dil_h, iw = iw0[i < mr ? i : 0] + t % KW * p->dil_w;
+                    const int ok = i < mr && ih >= 0 && ih < H && iw >= 0 && iw < W;
+                    off[t][i] = ok ? (int32_t)(ih * W + iw) : -1;
+                    inside[t] &= ok;
+                }
+            }
+            int64_t t = kh * KW + kw;
+            for (int64_t k = 0; k < kc; k++, dst += NNK_MR) {   // panel is (kc, MR)
+                const float *plane = in + ci * HW;     // in is (C_in/groups, H, W)
+                const int32_t *o = off[t];
+                if (inside[t]) {
+                    for (int i = 0; i < NNK_MR; i++) dst[i] = plane[o[i]];
+                } else {
+                    for (int i = 0; i < NNK_MR; i++) dst[i] = o[i] >= 0 ? plane[o[i]] : 0.0f;
+                }
+                if (++t == KHW) { t = 0; ci++; }
+            }
+            continue;
+        }
         for (int64_t k = 0; k < kc; k++, dst += NNK_MR) {   // panel is (kc, MR)
-            const float *plane = in + ci * H * W;      // in is (C_in/groups, H, W)
+            const float *plane = in + ci * HW;         // in is (C_in/groups, H, W)
             for (int64_t i = 0; i < mr; i++) {
                 const int64_t ih = ih0[i] + kh * p->dil_h, iw = iw0[i] + kw * p->dil_w;
                 dst[i] = ih >= 0 && ih < H && iw >= 0 && iw < W ? plane[ih * W + iw] : 0.0f;
