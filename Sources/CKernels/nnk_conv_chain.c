@@ -4,6 +4,10 @@
 // 112x112 or 56x56) live in a per-task scratch of a few hundred KiB in L2 instead of going through
 // memory twice each.
 //
+// The first conv may also be a dense KxK conv (a network's stem): its output rows [y0, y1) are
+// then an im2col GEMM over the whole input image with the rows shifted (pad_top - y0*stride, which
+// may be negative: the packers only compare input rows with 0 and H).
+//
 // For output rows [r0, r1) of image n: the depthwise conv needs expanded rows [y0, y1) (its window
 // rows, clipped to the image); the expand GEMM computes exactly those rows from the input rows (the
 // rows shared with the next band's window are computed again there); the depthwise conv runs on
@@ -57,6 +61,21 @@ static nnk_conv2d_params nnk_chain_band_dw(const nnk_conv2d_params *dw, int64_t 
     return q;
 }
 
+/// The expand GEMM's depth: C_in for a 1x1, C_in * KH * KW for a dense conv.
+static int64_t nnk_chain_expand_k(const nnk_chain_params *p) {
+    return p->expand_conv ? p->expand.C_in * p->expand.KH * p->expand.KW : p->C_in;
+}
+
+/// The dense expand conv of one image computing its output rows [y0, y1) only (N = 1, rows shifted).
+static nnk_conv2d_params nnk_chain_band_expand(const nnk_conv2d_params *x, int64_t y0, int64_t y1) {
+    nnk_conv2d_params q = *x;
+    q.N = 1;
+    q.OH = y1 - y0;
+    q.pad_top = x->pad_top - y0 * x->stride_h;
+    q.pad_bottom = 0;                                      // (unused by the im2col packers)
+    return q;
+}
+
 typedef struct nnk_chain_ws {
     float *expanded, *dw_out, *scratch;
 } nnk_chain_ws;
@@ -69,7 +88,7 @@ static int64_t nnk_chain_scratch_floats(const nnk_chain_params *p) {
     int64_t s = nnk_conv2d_workspace_floats(&q);
     q.pad_top = 0;                                         // a band inside the image
     s = NNK_MAX(s, nnk_conv2d_workspace_floats(&q));
-    if (p->C_in > 0) s = NNK_MAX(s, nnk_gemm_workspace_floats(dw->C_in, in_rows * dw->W, p->C_in));
+    if (p->C_in > 0) s = NNK_MAX(s, nnk_gemm_workspace_floats(dw->C_in, in_rows * dw->W, nnk_chain_expand_k(p)));
     s = NNK_MAX(s, nnk_gemm_workspace_floats(p->C_out, rows * dw->OW, dw->C_in));
     return s;
 }
@@ -111,15 +130,23 @@ void nnk_conv_chain(const nnk_chain_params *p, const float *input, const float *
     const nnk_conv2d_params *dw = &p->dw;
     const int64_t C = dw->C_in, H = dw->H, W = dw->W, OHW = dw->OH * dw->OW;
     const int64_t cin = p->C_in > 0 ? p->C_in : C;
+    const int64_t image_floats = p->expand_conv ? p->expand.C_in * p->expand.H * p->expand.W : cin * H * W;
     const int64_t rows = nnk_chain_band_rows(p), bands = nnk_div_up(dw->OH, rows), total = dw->N * bands;
     const nnk_chain_ws ws = nnk_chain_ws_split(p, workspace);
     for (int64_t idx = total * task / ntasks; idx < total * (task + 1) / ntasks; idx++) {
         const int64_t n = idx / bands, r0 = idx % bands * rows, r1 = NNK_MIN(dw->OH, r0 + rows);
         int64_t y0, y1;
         nnk_chain_rows(dw, r0, r1, &y0, &y1);
-        const float *image = input + n * cin * H * W;
+        const float *image = input + n * image_floats;
         const int64_t cols = (y1 - y0) * W;
-        if (p->C_in > 0) {                                 // expanded rows [y0, y1) of every channel
+        if (p->expand_conv) {                              // rows [y0, y1) of the dense conv's output
+            const nnk_conv2d_params q = nnk_chain_band_expand(&p->expand, y0, y1);
+            const nnk_gemm_a a = {.packed = w_expand};
+            const nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = image, .conv = &q};
+            const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
+            nnk_gemm_block(kt, C, cols, nnk_chain_expand_k(p), 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols,
+                           ws.scratch);
+        } else if (p->C_in > 0) {                          // expanded rows [y0, y1) of every channel
             const nnk_gemm_a a = {.packed = w_expand};
             const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = image + y0 * W, .rs = H * W, .cs = 1};
             const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);

@@ -4,19 +4,29 @@ import CKernels
 import Testing
 
 /// expand 1x1 (cin -> c, optional) -> depthwise k x k (stride, pads) -> project 1x1 (c -> cout).
+/// With `stem` (kernel, stride, pad), the first conv is that dense conv of an input of `stem.h` x
+/// `stem.w` instead of a 1x1 (h x w is then its output, the depthwise conv's input).
 struct ChainCase: CustomStringConvertible {
     let n, cin, c, cout, h, w, k, stride, pad: Int
     let expand: Bool
+    let stem: (k: Int, stride: Int, pad: Int, h: Int, w: Int)?
     let x, w1, w2, w3: FloatBuffer
     let s1: FloatBuffer
 
     init(n: Int = 1, cin: Int, c: Int, cout: Int, h: Int, w: Int, k: Int = 3, stride: Int = 1, pad: Int = 1,
-         expand: Bool = true, seed: UInt64 = 5) {
-        (self.n, self.cin, self.c, self.cout, self.h, self.w, self.k, self.stride, self.pad, self.expand) =
-            (n, cin, c, cout, h, w, k, stride, pad, expand)
+         expand: Bool = true, stem: (k: Int, stride: Int, pad: Int)? = nil, seed: UInt64 = 5) {
+        (self.n, self.cin, self.c, self.cout, self.k, self.stride, self.pad, self.expand) =
+            (n, cin, c, cout, k, stride, pad, expand)
+        if let stem {       // h x w is the stem's input; the chain's expanded tensor is its output
+            self.stem = (stem.k, stem.stride, stem.pad, h, w)
+            self.h = (h + 2 * stem.pad - stem.k) / stem.stride + 1
+            self.w = (w + 2 * stem.pad - stem.k) / stem.stride + 1
+        } else {
+            (self.stem, self.h, self.w) = (nil, h, w)
+        }
         var rng = TestRNG(seed)
-        x = FloatBuffer(rng.floats(n * (expand ? cin : c) * h * w))
-        w1 = FloatBuffer(rng.floats(c * cin))
+        x = FloatBuffer(rng.floats(n * (expand ? cin : c) * (stem == nil ? h * w : h * w)))
+        w1 = FloatBuffer(rng.floats(c * cin * (stem.map { $0.k * $0.k } ?? 1)))
         w2 = FloatBuffer(rng.floats(c * k * k))
         w3 = FloatBuffer(rng.floats(cout * c))
         s1 = FloatBuffer(rng.floats(c, 0.5, 1.5))
@@ -40,7 +50,8 @@ struct ChainCase: CustomStringConvertible {
     /// The three convolutions through nnk_conv2d (expand weights scaled by s1 while packing).
     func unfused(_ e1: EpilogueCase, _ e2: EpilogueCase, _ e3: EpilogueCase) -> [Float] {
         var p2 = dw
-        var p1 = conv(cin: cin, cout: c, h: h, w: w, k: 1, stride: 1, pad: 0, groups: 1)
+        var p1 = stem.map { conv(cin: cin, cout: c, h: $0.h, w: $0.w, k: $0.k, stride: $0.stride, pad: $0.pad, groups: 1) }
+            ?? conv(cin: cin, cout: c, h: h, w: w, k: 1, stride: 1, pad: 0, groups: 1)
         var p3 = conv(cin: c, cout: cout, h: Int(p2.OH), w: Int(p2.OW), k: 1, stride: 1, pad: 0, groups: 1)
         func run(_ p: inout nnk_conv2d_params, _ input: FloatBuffer, _ w: FloatBuffer, _ scale: FloatBuffer?,
                  _ e: EpilogueCase, _ count: Int) -> FloatBuffer {
@@ -62,8 +73,13 @@ struct ChainCase: CustomStringConvertible {
         p.dw = dw
         p.C_in = expand ? Int64(cin) : 0
         p.C_out = Int64(cout)
-        let pw1 = FloatBuffer(count: Int(nnk_pointwise_packed_floats(Int64(c), Int64(cin))))
-        nnk_pointwise_pack(Int64(c), Int64(cin), w1.p, s1.p, pw1.p)
+        let k1 = Int64(cin * (stem.map { $0.k * $0.k } ?? 1))
+        if let stem {
+            p.expand = conv(cin: cin, cout: c, h: stem.h, w: stem.w, k: stem.k, stride: stem.stride, pad: stem.pad, groups: 1)
+            p.expand_conv = 1
+        }
+        let pw1 = FloatBuffer(count: Int(nnk_pointwise_packed_floats(Int64(c), k1)))
+        nnk_pointwise_pack(Int64(c), k1, w1.p, s1.p, pw1.p)
         let pw2 = FloatBuffer(count: Int(nnk_conv2d_packed_weights_floats(&p.dw)))
         nnk_conv2d_pack_weights(&p.dw, w2.p, pw2.p)
         let pw3 = FloatBuffer(count: Int(nnk_pointwise_packed_floats(Int64(cout), Int64(c))))
@@ -79,7 +95,8 @@ struct ChainCase: CustomStringConvertible {
     }
 
     var description: String {
-        "N\(n) \(expand ? "\(cin)->" : "")\(c)->\(cout) \(h)x\(w) k\(k) s\(stride) pad \(pad)"
+        "N\(n) \(stem.map { "stem \($0.h)x\($0.w) k\($0.k) s\($0.stride) pad \($0.pad) " } ?? "")" +
+            "\(expand ? "\(cin)->" : "")\(c)->\(cout) \(h)x\(w) k\(k) s\(stride) pad \(pad)"
     }
 }
 
@@ -93,6 +110,12 @@ extension KernelTests {
             ChainCase(cin: 3, c: 11, cout: 8, h: 20, w: 23, k: 5, pad: 2),           // 5x5
             ChainCase(cin: 0, c: 32, cout: 16, h: 112, w: 112, expand: false),       // no expand
             ChainCase(n: 2, cin: 0, c: 9, cout: 7, h: 33, w: 17, stride: 2, expand: false),
+            // a dense first conv (a stem): MobileNetV2's, and odd sizes, kernels, strides and pads
+            ChainCase(cin: 3, c: 32, cout: 16, h: 224, w: 224, stem: (3, 2, 1)),
+            ChainCase(n: 2, cin: 3, c: 24, cout: 8, h: 75, w: 61, stride: 2, stem: (3, 2, 1)),
+            ChainCase(cin: 4, c: 40, cout: 9, h: 97, w: 45, stem: (5, 2, 2)),
+            ChainCase(cin: 2, c: 16, cout: 5, h: 70, w: 33, stem: (3, 1, 0)),
+            ChainCase(cin: 3, c: 12, cout: 6, h: 130, w: 50, k: 5, pad: 2, stem: (7, 3, 3)),
         ] }
 
         @Test func sameBitsAsTheThreeConvolutions() {

@@ -103,6 +103,34 @@ import Testing
         #expect(toleranceRatio(fused.values, plain.values) <= 1)
     }
 
+    /// A dense stem (3x3 stride 2, BN, ReLU6) before the first depthwise conv joins that chain, as in
+    /// MobileNetV2; a stem Winograd would compute (3x3 stride 1, 16+ channels) does not.
+    @Test func stemJoinsTheFirstChain() throws {
+        var r = SplitMix(9)
+        var net = NetworkBuilder(name: "stem", channels: 3, height: 190, width: 189)
+        try net.randomConv(&r, out: 32, kernel: 3, stride: 2, padding: 1, bias: false)       // 95x95: 1.15 MB
+        try net.randomBatchNorm(&r)
+        net.relu()
+        try net.randomConv(&r, out: 32, kernel: 3, padding: 1, groups: 32, bias: false)
+        try net.randomBatchNorm(&r)
+        net.relu()
+        try net.randomConv(&r, out: 16, kernel: 1, bias: false)
+        try net.randomConv(&r, out: 32, kernel: 3, padding: 1)                             // Winograd: stays apart
+        try net.randomConv(&r, out: 32, kernel: 3, padding: 1, groups: 32)
+        try net.randomConv(&r, out: 8, kernel: 1)
+        let model = try net.build()
+        let all = Set(Planner.passes.map(\.name))
+        let unfused = try outputs(model, optimize: true, passes: all.subtracting(["FuseConvChain"]))
+        let fused = try outputs(model, optimize: true)
+        #expect(toleranceRatio(fused.values, unfused.values) <= 1, "\(fused.report.rewrites)")
+        let chains = fused.report.rewrites.filter { $0.pass == "FuseConvChain" }.map(\.detail)
+        #expect(chains.count == 2, "\(chains)")
+        #expect(chains.first?.components(separatedBy: " + ").count == 3, "\(chains)")   // stem + depthwise + project
+        #expect(fused.report.steps.count == 3, "\(fused.report.steps)")
+        let plain = try outputs(model, optimize: false)
+        #expect(toleranceRatio(fused.values, plain.values) <= 1)
+    }
+
     @Test func identityAndDeadNodesAreRemoved() throws {
         var graph = Graph(name: "g")
         graph.inputs = [ValueInfo(name: "x", elementType: .float, shape: [.symbol("N"), .value(3)])]

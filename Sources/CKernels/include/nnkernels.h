@@ -111,9 +111,16 @@ void nnk_threadpool_run(nnk_threadpool *pool, int64_t tasks, nnk_task_fn fn, voi
 /// dw: the depthwise conv (groups == C_in == C_out), N and H x W of the expanded tensor; C_in: the
 /// channels into the 1x1 expand conv (0: no expand, the chain starts at the depthwise conv); C_out:
 /// the channels out of the 1x1 project conv. Same bits as the three nnk_conv2d calls.
+/// expand_conv nonzero: the first conv is `expand`, any dense conv (groups 1, e.g. a network's 3x3
+/// stride-2 stem) that nnk_conv2d computes as an im2col GEMM (nnk_conv2d_algorithm ==
+/// NNK_CONV_ALGO_IM2COL), whose output is the depthwise conv's input (expand.N, C_out, OH, OW ==
+/// dw.N, C_in, H, W); C_in is then expand.C_in and its weights (C_out, C_in*KH*KW) are packed by
+/// nnk_pointwise_pack like a 1x1's.
 typedef struct nnk_chain_params {
     nnk_conv2d_params dw;
     int64_t C_in, C_out;
+    nnk_conv2d_params expand;
+    int32_t expand_conv;
 } nnk_chain_params;
 /// 1x1 weights (cout, cin) packed for the chain (scale: per output channel, or NULL).
 int64_t nnk_pointwise_packed_floats(int64_t cout, int64_t cin);
@@ -122,7 +129,7 @@ void nnk_pointwise_pack(int64_t cout, int64_t cin, const float *w, const float *
 int64_t nnk_chain_band_rows(const nnk_chain_params *p);
 int64_t nnk_chain_workspace_floats(const nnk_chain_params *p);
 int64_t nnk_chain_task_count(const nnk_chain_params *p, int32_t threads);
-/// input (N, C_in or dw.C_in, H, W); w_dw packed by nnk_conv2d_pack_weights(_scaled)(&p->dw, ...);
+/// input (N, C_in or dw.C_in, H, W) (with expand_conv: expand's input); w_dw packed by nnk_conv2d_pack_weights(_scaled)(&p->dw, ...);
 /// w_expand / w_project by nnk_pointwise_pack; epilogues may be NULL (ep_expand, ep_dw without
 /// residual); output (N, C_out, OH, OW). Bit-identical for any ntasks.
 void nnk_conv_chain(const nnk_chain_params *p, const float *input, const float *w_expand,

@@ -1,21 +1,23 @@
 import CKernels
 
-/// An inverted-residual block made by `FuseConvChain`: 1x1 expand Conv (optional) → depthwise
-/// Conv → 1x1 project Conv, each with its epilogue, run band of rows by band of rows
-/// (`nnk_conv_chain`) so the expanded tensors stay in cache. Not an ONNX operator: it exists only
-/// in plans, and gives the bits of its three convolutions.
+/// An inverted-residual block made by `FuseConvChain`: 1x1 expand Conv (optional; or a dense conv
+/// such as a stem, `denseExpand`) → depthwise Conv → 1x1 project Conv, each with its epilogue, run
+/// band of rows by band of rows (`nnk_conv_chain`) so the expanded tensors stay in cache. Not an
+/// ONNX operator: it exists only in plans, and gives the bits of its three convolutions.
 ///
 /// Inputs: X, W1, B1, W2, B2, W3, B3, residual (nil where absent; W1 and B1 without an expand).
 struct ConvChain: Operator {
     var expand: Conv?
     var depthwise: Conv
     var project: Conv
+    /// The first conv is a dense KxK conv computed as an im2col GEMM, not a 1x1.
+    var denseExpand = false
 
     static let inputCount = 8
     static let residualInput = 7
 
     var fusionSummary: String? {
-        let parts = [expand.map { "1x1 expand" + ($0.epilogue.summary.map { " + " + $0 } ?? "") },
+        let parts = [expand.map { (denseExpand ? "conv" : "1x1 expand") + ($0.epilogue.summary.map { " + " + $0 } ?? "") },
                      "depthwise" + (depthwise.epilogue.summary.map { " + " + $0 } ?? ""),
                      "1x1 project" + (project.epilogue.summary.map { " + " + $0 } ?? "")]
         return "band-fused " + parts.compactMap { $0 }.joined(separator: " -> ")
@@ -68,7 +70,14 @@ struct ConvChain: Operator {
                 throw .invalidNode(node: ctx.node, opType: "ConvChain", detail: "internal: expand without constant weights")
             }
             p.C_in = Int64(w1.shape[1])
-            packedExpand = expand.packCache.packedPointwise(w1.buffer, scale: expand.weightScale, cout: w1.shape[0], cin: w1.shape[1])
+            var depth = w1.shape[1]
+            if denseExpand {        // (C_out, C_in, KH, KW) packed as the (C_out, C_in*KH*KW) matrix it is
+                let r1 = try expand.geometry.resolve(input: Array(x.shape[2...]), kernel: Array(w1.shape[2...]), node: ctx.node)
+                p.expand = expand.params2D(x: x.shape, w: w1.shape, resolved: r1)
+                p.expand_conv = 1
+                depth = w1.shape[1...].reduce(1, *)
+            }
+            packedExpand = expand.packCache.packedPointwise(w1.buffer, scale: expand.weightScale, cout: w1.shape[0], cin: depth)
         }
         let packedDW = depthwise.packCache.packed(w2.buffer, scale: depthwise.weightScale, params: p.dw)
         let packedProject = project.packCache.packedPointwise(w3.buffer, scale: project.weightScale, cout: w3.shape[0],
