@@ -176,9 +176,42 @@ int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads) {
     return NNK_MAX(tasks, 1);
 }
 
+int64_t nnk_conv2d_shared_floats(const nnk_conv2d_params *p, int64_t ntasks) {
+    if (ntasks < 2 || nnk_conv_kind_of(p) != NNK_CONV_WINOGRAD) return 0;
+    const nnk_conv_space s = nnk_conv_space_of(p, ntasks);
+    if (s.mparts < 2) return 0;                // a tile block per task: each transforms its own
+    return s.units * nnk_round_up(nnk_winograd_v_floats(p), 16) + NNK_WS_SLACK;
+}
+
+/// Block b's input transform in the shared scratch.
+static float *nnk_conv2d_shared_v(const nnk_conv2d_params *p, float *shared, int64_t b) {
+    return nnk_align64(shared) + b * nnk_round_up(nnk_winograd_v_floats(p), 16);
+}
+
+void nnk_conv2d_prepare(const nnk_conv2d_params *p, const float *input, float *shared, int64_t task, int64_t ntasks) {
+    if (ntasks < 1 || task < 0 || task >= ntasks || !nnk_conv2d_shared_floats(p, ntasks)) return;
+    const nnk_kernels *kt = nnk_active();
+    const nnk_wg_geom g = nnk_winograd_geom(p);
+    const int64_t total = g.blocks * p->C_in;  // (block, input channel) pairs, split evenly
+    const int64_t begin = total * task / ntasks, end = total * (task + 1) / ntasks;
+    for (int64_t i = begin; i < end;) {
+        const int64_t b = i / p->C_in, c0 = i % p->C_in, c1 = NNK_MIN(p->C_in, c0 + (end - i));
+        const int64_t t0 = b * g.block;
+        kt->winograd_input(p, input, t0, NNK_MIN(g.block, g.tiles - t0), g.block, c0, c1, nnk_conv2d_shared_v(p, shared, b));
+        i += c1 - c0;
+    }
+}
+
 void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
                 float *output, const nnk_epilogue *ep, float *workspace, int64_t task, int64_t ntasks) {
+    nnk_conv2d_shared(p, input, packed_weights, output, ep, workspace, NULL, task, ntasks);
+}
+
+void nnk_conv2d_shared(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
+                       float *output, const nnk_epilogue *ep, float *workspace, float *shared, int64_t task,
+                       int64_t ntasks) {
     if (ntasks < 1 || task < 0 || task >= ntasks) return;
+    if (!nnk_conv2d_shared_floats(p, ntasks)) shared = NULL;
     const nnk_kernels *kt = nnk_active();
     const nnk_conv_kind kind = nnk_conv_kind_of(p);
     const nnk_conv_space s = nnk_conv_space_of(p, ntasks);
@@ -201,7 +234,8 @@ void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *pac
             const nnk_epi e = nnk_epi_make(ep, 0, 0, 0, OHW);
             nnk_winograd_block(kt, p, input, packed_weights, output, &e, unit,
                                NNK_MIN(p->C_out, pm * mp / s.mparts * NNK_MR),
-                               NNK_MIN(p->C_out, pm * (mp + 1) / s.mparts * NNK_MR), workspace);
+                               NNK_MIN(p->C_out, pm * (mp + 1) / s.mparts * NNK_MR),
+                               shared ? nnk_conv2d_shared_v(p, shared, unit) : NULL, workspace);
         } else {                                                   // unit = (n, group)
             const nnk_conv_gemm g = nnk_conv_gemm_of(p);
             const int64_t n = unit / p->groups, grp = unit % p->groups;

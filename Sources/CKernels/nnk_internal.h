@@ -112,10 +112,11 @@ typedef struct nnk_kernels {
     /// packed B panel (K x NR).
     void (*sgemm_small_m_panel)(int64_t M, int64_t K, const float *a, int64_t a_rs, int64_t a_cs,
                                 const float *b, float *tile);
-    /// Winograd input transform of tiles [t0, t0+nb) of the batch (in is (N, C_in, H, W)) into V: 36
-    /// matrices (C_in x block) packed as NR-column panels; tiles past nb up to a multiple of NR are 0.
+    /// Winograd input transform of input channels [c0, c1) of tiles [t0, t0+nb) of the batch (in is
+    /// (N, C_in, H, W)) into V: 36 matrices (C_in x block) packed as NR-column panels; tiles past nb up
+    /// to a multiple of NR are 0.
     void (*winograd_input)(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb, int64_t block,
-                           float *V);
+                           int64_t c0, int64_t c1, float *V);
     /// Winograd output transform of M (36 matrices C_out x block) for channels [m0, m1) and tiles
     /// [t0, t0+nb) into the output (N, C_out, OH, OW), with the epilogue (residual offset 0, res_ld OH*OW).
     void (*winograd_output)(const nnk_conv2d_params *p, const float *M, int64_t block, int64_t t0, int64_t nb,
@@ -141,7 +142,8 @@ void nnk_softmax_row__ref(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_c8__ref(const nnk_conv2d_params *, const float *, const float *, float *,
                           const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
 void nnk_sgemm_small_m_panel__ref(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
-void nnk_winograd_input__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_input__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, int64_t,
+                             float *);
 void nnk_winograd_output__ref(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t, int64_t,
                               float *, const nnk_epi *);
 void nnk_pool2d_plane__ref(const nnk_pool_params *, int, const float *, float *);
@@ -161,7 +163,8 @@ void nnk_softmax_row__avx2_fma(int64_t, const float *, float *, int32_t);
 void nnk_dwconv2d_c8__avx2_fma(const nnk_conv2d_params *, const float *, const float *, float *,
                                const nnk_epi *, int64_t, int64_t, int64_t, int64_t, float *);
 void nnk_sgemm_small_m_panel__avx2_fma(int64_t, int64_t, const float *, int64_t, int64_t, const float *, float *);
-void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, float *);
+void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
+                                  int64_t, float *);
 void nnk_winograd_output__avx2_fma(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
                                    int64_t, float *, const nnk_epi *);
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *, int, const float *, float *);
@@ -242,5 +245,8 @@ int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p);   // per task
 void nnk_winograd_pack_weights(const nnk_conv2d_params *p, const float *w, const float *scale, float *packed);
 /// Output channels [m0, m1) (multiples of MR, or C_out) of tile block blk of the batch; in, out are
 /// the whole batch; e is resolved with residual offset 0 and res_ld OH*OW.
+/// V: the block's input transform, already computed (NULL: computed here in ws).
 void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
-                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws);
+                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, const float *V, float *ws);
+/// Floats of one block's V (36 x C_in x block).
+int64_t nnk_winograd_v_floats(const nnk_conv2d_params *p);

@@ -47,6 +47,10 @@ nnk_wg_geom nnk_winograd_geom(const nnk_conv2d_params *p) {
     return g;
 }
 
+int64_t nnk_winograd_v_floats(const nnk_conv2d_params *p) {
+    return NNK_WG_XI * p->C_in * nnk_winograd_geom(p).block;
+}
+
 int64_t nnk_winograd_workspace_floats(const nnk_conv2d_params *p) {
     const nnk_wg_geom g = nnk_winograd_geom(p);
     return NNK_WG_XI * (p->C_in + p->C_out) * g.block + nnk_gemm_workspace_floats(p->C_out, g.block, p->C_in) +
@@ -136,13 +140,13 @@ static inline int64_t nnk_wg_v_index(int64_t cin, int64_t block, int64_t xi, int
 }
 
 void nnk_winograd_input__ref(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb, int64_t block,
-                             float *V) {
+                             int64_t c0, int64_t c1, float *V) {
     const nnk_wg_geom g = nnk_winograd_geom(p);
     const int64_t HW = p->H * p->W;
     for (int64_t u = 0; u < nnk_round_up(nb, NNK_NR); u++) {   // tiles past nb are zero columns
         const int64_t t = t0 + u, n = t / g.image_tiles, ti = t % g.image_tiles;
         const int64_t ih0 = ti / g.tiles_w * 4 - p->pad_top, iw0 = ti % g.tiles_w * 4 - p->pad_left;
-        for (int64_t ci = 0; ci < p->C_in; ci++) {  // in is (N, C_in, H, W)
+        for (int64_t ci = c0; ci < c1; ci++) {      // in is (N, C_in, H, W)
             float d[6][6], e[6][6], col[6], v[6];
             for (int r = 0; r < 6; r++)
                 for (int c = 0; c < 6; c++) {
@@ -190,11 +194,14 @@ void nnk_winograd_output__ref(const nnk_conv2d_params *p, const float *M, int64_
 }
 
 void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const float *in, const float *U,
-                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, float *ws) {
+                        float *out, const nnk_epi *e, int64_t blk, int64_t m0, int64_t m1, const float *V, float *ws) {
     const nnk_wg_geom g = nnk_winograd_geom(p);
     const int64_t t0 = blk * g.block, nb = NNK_MIN(g.block, g.tiles - t0);
-    float *V = nnk_align64(ws), *M = V + NNK_WG_XI * p->C_in * g.block, *gws = M + NNK_WG_XI * p->C_out * g.block;
-    kt->winograd_input(p, in, t0, nb, g.block, V);
+    float *own = nnk_align64(ws), *M = own + NNK_WG_XI * p->C_in * g.block, *gws = M + NNK_WG_XI * p->C_out * g.block;
+    if (!V) {
+        kt->winograd_input(p, in, t0, nb, g.block, 0, p->C_in, own);
+        V = own;
+    }
     const nnk_epi none = {0};
     for (int64_t xi = 0; xi < NNK_WG_XI; xi++) {   // M_xi[m0:m1, 0:nb] = U_xi * V_xi
         const nnk_gemm_a a = {.packed = U + xi * g.u_floats};
@@ -214,7 +221,7 @@ void nnk_winograd_block(const nnk_kernels *kt, const nnk_conv2d_params *p, const
 /// rows outside the image read as 0), 8 rows are transposed into 6 column vectors, then both passes.
 NNK_TARGET_AVX2
 void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t t0, int64_t nb,
-                                  int64_t block, float *V) {
+                                  int64_t block, int64_t c0, int64_t c1, float *V) {
     const nnk_wg_geom g = nnk_winograd_geom(p);
     const int64_t HW = p->H * p->W, W = p->W, cin = p->C_in;
     const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
@@ -234,7 +241,7 @@ void nnk_winograd_input__avx2_fma(const nnk_conv2d_params *p, const float *in, i
             rows[l] = 0;
             for (int r = 0; r < 6 && u < nb; r++) rows[l] |= (ih0 + r >= 0 && ih0 + r < p->H) << r;
         }
-        for (int64_t ci = 0; ci < cin; ci++) {  // in is (N, C_in, H, W); base[l] includes the image
+        for (int64_t ci = c0; ci < c1; ci++) {  // in is (N, C_in, H, W); base[l] includes the image
             const float *plane = in + ci * HW;
             __m256 e[6][6], x[8], col[6], v[6];
             for (int r = 0; r < 6; r++) {

@@ -45,6 +45,15 @@ struct ConvCase: CustomStringConvertible {
         let out = FloatBuffer(count: outCount, fill: 777)
         var epC = ep?.c ?? nnk_epilogue()
         if ep == nil { nnk_epilogue_init(&epC) }
+        // Where the tasks would repeat work (Winograd split by output channels), the two phases
+        let shared = FloatBuffer(count: Int(nnk_conv2d_shared_floats(&params, Int64(ntasks))))
+        if shared.count > 0 {
+            for task in 0..<ntasks { nnk_conv2d_prepare(&params, x.p, shared.p, Int64(task), Int64(ntasks)) }
+            for task in 0..<ntasks {
+                nnk_conv2d_shared(&params, x.p, packed.p, out.p, &epC, ws.p, shared.p, Int64(task), Int64(ntasks))
+            }
+            return out.array
+        }
         for task in 0..<ntasks {
             nnk_conv2d(&params, x.p, packed.p, out.p, &epC, ws.p, Int64(task), Int64(ntasks))
         }

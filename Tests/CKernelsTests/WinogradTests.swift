@@ -24,6 +24,7 @@ extension KernelTests {
             // small images at a batch with >= 32 tiles: blocks span images
             ConvCase(n: 8, cin: 16, h: 7, w: 7, cout: 17, kh: 3, kw: 3, pads: (1, 1, 1, 1)),
             ConvCase(n: 6, cin: 18, h: 9, w: 8, cout: 16, kh: 3, kw: 3, pads: (1, 0, 1, 2)),
+            ConvCase(cin: 37, h: 14, w: 13, cout: 40, kh: 3, kw: 3, pads: (1, 1, 1, 1)),   // one block, split by channels
         ] }
 
         @Test func choosesWinogradOnlyWhereItApplies() {
@@ -37,6 +38,18 @@ extension KernelTests {
             #expect(nnk_conv2d_algorithm(&small) == Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))   // 32 tiles
             var strided = ConvCase(cin: 16, h: 30, w: 30, cout: 16, kh: 3, kw: 3, stride: (2, 2)).p
             #expect(nnk_conv2d_algorithm(&strided) != Int32(NNK_CONV_ALGO_WINOGRAD_F4X3))
+        }
+
+        /// A small batch of small images (one tile block) splits output channels between tasks, which
+        /// then transform the input once in two phases (ConvCase.run uses them, so the task splits
+        /// below check their bits); a batch with a block per task needs no shared phase.
+        @Test func fewTileBlocksTransformTheInputOnce() {
+            var one = ConvCase(cin: 32, h: 14, w: 14, cout: 40, kh: 3, kw: 3, pads: (1, 1, 1, 1)).p
+            #expect(nnk_conv2d_shared_floats(&one, 1) == 0)
+            #expect(nnk_conv2d_shared_floats(&one, 2) > 0)
+            var many = ConvCase(n: 8, cin: 32, h: 28, w: 28, cout: 40, kh: 3, kw: 3, pads: (1, 1, 1, 1)).p
+            #expect(nnk_conv2d_shared_floats(&many, 2) == 0)
+            #expect(Self.cases().contains { c in var p = c.p; return nnk_conv2d_shared_floats(&p, 2) > 0 })
         }
 
         /// Every variant and epilogue against the reference; task splits give the same bits.

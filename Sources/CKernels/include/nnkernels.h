@@ -84,6 +84,18 @@ int64_t nnk_conv2d_task_count(const nnk_conv2d_params *p, int32_t threads);
 /// Bit-identical for any ntasks. ep may be NULL; ep->channel_axis is ignored (channel = output channel).
 void nnk_conv2d(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
                 float *output, const nnk_epilogue *ep, float *workspace, int64_t task, int64_t ntasks);
+/// Two phases for work the tasks would otherwise repeat: a Winograd conv with fewer tile blocks
+/// than tasks (a small batch of small images) splits its output channels, and each task would
+/// transform the same input. Where nnk_conv2d_shared_floats(p, ntasks) > 0, run
+/// nnk_conv2d_prepare for every task (the input transform, split by block and input channel, into
+/// `shared`), then nnk_conv2d_shared for every task with the same `shared`; the bits are
+/// nnk_conv2d's. Where it is 0 (every other case), nnk_conv2d_shared is nnk_conv2d and prepare
+/// does nothing.
+int64_t nnk_conv2d_shared_floats(const nnk_conv2d_params *p, int64_t ntasks);
+void nnk_conv2d_prepare(const nnk_conv2d_params *p, const float *input, float *shared, int64_t task, int64_t ntasks);
+void nnk_conv2d_shared(const nnk_conv2d_params *p, const float *input, const float *packed_weights,
+                       float *output, const nnk_epilogue *ep, float *workspace, float *shared, int64_t task,
+                       int64_t ntasks);
 /// Reference convolution over any number of spatial dims (1-D, 2-D, 3-D), for correctness paths and tests:
 /// in (N, C_in, *in_shape), w (C_out, C_in/groups, *k_shape), out (N, C_out, *out_shape); pads are [begin..., end...].
 void nnk_convnd_reference(int32_t ndims, int64_t N, int64_t C_in, const int64_t *in_shape,

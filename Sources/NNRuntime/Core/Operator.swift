@@ -122,6 +122,12 @@ struct RunContext: @unchecked Sendable {
         workspace + (participant % threads) * workspaceFloatsPerTask
     }
 
+    /// The scratch shared by all tasks of the running step (its `sharedFloats`), after the
+    /// participants' workspaces.
+    func sharedScratch() -> UnsafeMutablePointer<Float> {
+        workspace + threads * workspaceFloatsPerTask
+    }
+
     /// Runs `body(task, participant)` for every task in `0..<tasks` on the session's workers; blocks
     /// until done. Tasks are claimed one at a time (a late worker's share is run by the others);
     /// `participant` (below `threads`) selects the scratch the task may use.

@@ -74,6 +74,7 @@ struct Conv: Operator {
             let winograd = nnk_conv2d_algorithm(&p) == Int32(NNK_CONV_ALGO_WINOGRAD_F4X3)
             return Conv2DKernel(params: p, packed: packed, input: x.slot, output: y.slot, epilogue: ep, tasks: max(tasks, 1),
                                 workspaceFloatsPerTask: Int(nnk_conv2d_workspace_floats(&p)),
+                                sharedFloats: Int(nnk_conv2d_shared_floats(&p, Int64(max(tasks, 1)))),
                                 precisionNote: winograd ? Conv2DKernel.winogradNote : nil)
         }
         var weightSlot = w.slot
@@ -158,6 +159,9 @@ struct Conv2DKernel: WorkspaceKernel, @unchecked Sendable {
     let epilogue: BoundEpilogue
     let tasks: Int
     let workspaceFloatsPerTask: Int
+    /// > 0: two phases (a Winograd conv whose tasks split output channels transforms its input once,
+    /// split over the tasks, into the shared scratch).
+    let sharedFloats: Int
     let precisionNote: String?
 
     static let winogradNote = "Winograd F(4x4,3x3): reassociating; error vs the direct kernel <= 2e-5 of the output scale " +
@@ -167,6 +171,14 @@ struct Conv2DKernel: WorkspaceKernel, @unchecked Sendable {
         var p = params
         var ep = epilogue.make(context)
         let x = context.floats(input), y = context.floats(output), w = packed.floats
+        if sharedFloats > 0 {
+            let shared = context.sharedScratch()
+            context.parallel(tasks) { t, _ in nnk_conv2d_prepare(&p, x, shared, Int64(t), Int64(tasks)) }
+            context.parallel(tasks) { t, participant in
+                nnk_conv2d_shared(&p, x, w, y, &ep, context.workspace(participant: participant), shared, Int64(t), Int64(tasks))
+            }
+            return
+        }
         context.parallel(tasks) { t, participant in
             nnk_conv2d(&p, x, w, y, &ep, context.workspace(participant: participant), Int64(t), Int64(tasks))
         }

@@ -46,6 +46,8 @@ final class ExecutionPlan: Sendable {
     let steps: [PlanStep]
     let arenaBytes: Int
     let workspaceFloatsPerTask: Int
+    /// Scratch shared by the tasks of a step, after the threads' workspaces.
+    let sharedFloats: Int
     let threads: Int
     let inputCount: Int
     let outputs: [(slot: Slot, fact: OutputFact)]
@@ -55,11 +57,12 @@ final class ExecutionPlan: Sendable {
     private let poolBox: UncheckedSendable<OpaquePointer?>
     private var pool: OpaquePointer? { poolBox.value }
 
-    init(steps: [PlanStep], arenaBytes: Int, workspaceFloatsPerTask: Int, threads: Int, inputCount: Int,
+    init(steps: [PlanStep], arenaBytes: Int, workspaceFloatsPerTask: Int, sharedFloats: Int, threads: Int, inputCount: Int,
          outputs: [(slot: Slot, fact: OutputFact)], report: PlanReport) {
         self.steps = steps
         self.arenaBytes = arenaBytes
         self.workspaceFloatsPerTask = workspaceFloatsPerTask
+        self.sharedFloats = sharedFloats
         self.threads = threads
         self.inputCount = inputCount
         self.outputs = outputs
@@ -69,7 +72,7 @@ final class ExecutionPlan: Sendable {
 
     private func checkout() -> Arena {
         if let a = arenas.withLock({ $0.popLast() }) { return a }
-        return Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads)
+        return Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads + sharedFloats)
     }
 
     private func checkin(_ a: Arena) { arenas.withLock { $0.append(a) } }

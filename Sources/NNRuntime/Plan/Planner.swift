@@ -171,7 +171,7 @@ struct Planner {
             return Operand(slot: slot(id), type: v.type ?? .float, shape: v.shape ?? [], constant: v.constant)
         }
         var steps: [PlanStep] = []
-        var workspace = 0
+        var workspace = 0, shared = 0
         for node in graph.nodes {
             let inputs = node.inputs.map { $0.map(operand) }
             let outputs = node.outputs.compactMap { $0 }.map(operand)
@@ -181,25 +181,34 @@ struct Planner {
                 ? NoKernel()
                 : try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: outputs, threads: options.threads,
                                                allowWinograd: options.allowWinograd))
-            if let w = kernel as? any WorkspaceKernel { workspace = max(workspace, w.workspaceFloatsPerTask) }
+            if let w = kernel as? any WorkspaceKernel {
+                workspace = max(workspace, w.workspaceFloatsPerTask)
+                shared = max(shared, w.sharedFloats)
+            }
             let facts = inputs.map { $0.map { InputFact(type: $0.type, shape: $0.shape, constant: $0.constant) } }
             let flops = node.op.flops(facts, outputs.map { OutputFact(type: $0.type, shape: $0.shape) })
             if let note = kernel.precisionNote { report.precisionNotes.append(node.name + ": " + note) }
             if !node.op.isView { steps.append(PlanStep(node: node.name, opType: node.opType, kernel: kernel, flops: flops)) }
             report.steps.append(node.name + " (" + node.opType + (node.op.fusionSummary.map { " + " + $0 } ?? "") + (node.op.isView ? ", view" : "") + ")")
         }
-        let workspaceBytes = saturatingProduct([workspace, 4, options.threads])
+        let workspaceBytes = saturatingProduct([saturatingAdd(saturatingProduct([workspace, options.threads]), shared), 4])
         guard saturatingAdd(arenaBytes, workspaceBytes) <= options.maxMemoryBytes else {
             throw .limitExceeded(what: "activation and workspace memory of the plan in bytes", value: saturatingAdd(arenaBytes, workspaceBytes),
                                  limit: options.maxMemoryBytes)
         }
         let outputs = graph.outputs.map { id in (slot: slot(id), fact: OutputFact(type: graph[id].type ?? .float, shape: graph[id].shape ?? [])) }
-        return ExecutionPlan(steps: steps, arenaBytes: arenaBytes, workspaceFloatsPerTask: workspace, threads: options.threads,
-                             inputCount: graph.inputs.count, outputs: outputs, report: report)
+        return ExecutionPlan(steps: steps, arenaBytes: arenaBytes, workspaceFloatsPerTask: workspace, sharedFloats: shared,
+                             threads: options.threads, inputCount: graph.inputs.count, outputs: outputs, report: report)
     }
 }
 
-/// A kernel that needs scratch memory per participant of a parallel region (per thread).
+/// A kernel that needs scratch memory per participant of a parallel region (per thread), and
+/// perhaps scratch all its tasks share (`RunContext.sharedScratch`).
 protocol WorkspaceKernel: Kernel {
     var workspaceFloatsPerTask: Int { get }
+    var sharedFloats: Int { get }
+}
+
+extension WorkspaceKernel {
+    var sharedFloats: Int { 0 }
 }
