@@ -24,7 +24,7 @@ struct CError: Error {
         case .invalidNode: status = Status.invalidModel
         case .shapeMismatch: status = Status.shape
         case .invalidInput: status = Status.invalidInput
-        case .limitExceeded: status = Status.limitExceeded
+        case .limitExceeded, .outOfMemory: status = Status.limitExceeded
         }
     }
 

@@ -77,7 +77,7 @@ extension InferenceSession {
         }
         let plan = try plan(for: feeds)
         let names = outputs.map(\.name)
-        return plan.run(setInputs: { table in
+        return try plan.run(setInputs: { table in
             for (i, b) in buffers.enumerated() {
                 table[i] = UnsafeMutableRawPointer(mutating: b.bytes.baseAddress ?? Self.emptyAddress)
             }

@@ -165,8 +165,8 @@ public final class InferenceSession: Sendable {
         for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
         let plan = try plan(for: feeds)
         var copies = feeds
-        return withInputPointers(&copies, 0, []) { pointers in
-            plan.run(inputs: pointers) { context in
+        return try withInputPointers(&copies, 0, []) { pointers in
+            Result { () throws(RuntimeError) in try plan.run(inputs: pointers) { context in
                 plan.outputs.map { out -> Tensor in
                     let p = context.pointer(out.slot)
                     let n = out.fact.shape.reduce(1, *)
@@ -175,8 +175,8 @@ public final class InferenceSession: Sendable {
                     case .int64: return Tensor(shape: out.fact.shape, int64s: Array(UnsafeBufferPointer(start: p.assumingMemoryBound(to: Int64.self), count: n)))
                     }
                 }
-            }
-        }
+            } }
+        }.get()
     }
 
     private func withInputPointers<R>(_ tensors: inout [Tensor], _ i: Int, _ acc: [UnsafeMutableRawPointer], _ body: ([UnsafeMutableRawPointer]) -> R) -> R {
@@ -199,7 +199,9 @@ public final class InferenceSession: Sendable {
         for (t, info) in zip(feeds, inputs) { try validate(t, for: info) }
         let plan = try plan(for: feeds)
         var copies = feeds
-        let times = withInputPointers(&copies, 0, []) { plan.runProfiled(inputs: $0) }
+        let times = try withInputPointers(&copies, 0, []) { pointers in
+            Result { () throws(RuntimeError) in try plan.runProfiled(inputs: pointers) }
+        }.get()
         return zip(plan.steps, times).map { ($0.node, $0.opType, $0.flops, $1) }
     }
 }
@@ -258,7 +260,7 @@ extension InferenceSession {
                 throw .invalidInput(name: self.outputs[i].name, detail: "output buffer of \(outputs[i].count) bytes is smaller than the \(need) bytes of shape \(out.fact.shape)")
             }
         }
-        plan.run(setInputs: { table in
+        try plan.run(setInputs: { table in
             for (i, b) in inputs.enumerated() { table[i] = UnsafeMutableRawPointer(mutating: b.bytes.baseAddress ?? emptyInput) }
         }, collect: { context in
             for (i, out) in plan.outputs.enumerated() {

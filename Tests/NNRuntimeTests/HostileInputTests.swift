@@ -223,6 +223,26 @@ import Glibc
         #expect(w2.contains("memory"))
     }
 
+    /// With the limits lifted, a plan whose arena the system will not give (a 2^40-row pad: 16 TiB)
+    /// fails the run with `outOfMemory`, and the session stays usable.
+    @Test func anArenaTheSystemRefusesFailsTheRun() throws {
+        let m = Self.model([Node(opType: "Pad", inputs: ["x", "p"], outputs: ["y"])], inputs: [Self.input("x", [1, 4])],
+                           initializers: [TensorData(name: "p", dims: [4], int64s: [0, 0, 1 << 40, 0])])
+        var options = SessionOptions(threads: 1)
+        options.maxTensorElements = Int.max
+        options.maxMemoryBytes = Int.max
+        let session = try InferenceSession(model: m, options: options)
+        let x = Tensor(shape: [1, 4], floats: [1, 2, 3, 4])
+        for _ in 0..<2 {
+            #expect {
+                _ = try session.run([x])
+            } throws: { error in
+                guard case .outOfMemory(let what, let bytes) = error as? RuntimeError else { return false }
+                return what.contains("arena") && bytes >= 4 << 40
+            }
+        }
+    }
+
     @Test func outputsTheOperatorDoesNotMakeAreRefused() {
         // Transpose writes its input's size into output 0; a second output would get no shape.
         let m = Self.model([Node(opType: "Transpose", inputs: ["x"], outputs: ["", "y"])], inputs: [Self.input("x", [4, 4])])

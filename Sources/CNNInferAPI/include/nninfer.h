@@ -75,7 +75,7 @@ enum {
     NNINFER_ERROR_BUFFER_TOO_SMALL = 6,
     /* The shapes do not fit together inside the model for these input shapes. */
     NNINFER_ERROR_SHAPE = 7,
-    /* A tensor would exceed an internal size limit. */
+    /* A tensor would exceed an internal size limit, or the system refused the memory a run needs. */
     NNINFER_ERROR_LIMIT_EXCEEDED = 8,
     /* A bug in the runtime; please report it with the message. */
     NNINFER_ERROR_INTERNAL = 9

@@ -15,6 +15,9 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidInput(name: String, detail: String)
     /// An internal limit was exceeded (tensor too large for the plan).
     case limitExceeded(what: String, value: Int, limit: Int)
+    /// The system refused memory the plan needs (below `SessionOptions.maxMemoryBytes`, but more
+    /// than the machine would give).
+    case outOfMemory(what: String, bytes: Int)
 
     /// One unsupported node.
     public struct UnsupportedNode: Sendable, Equatable, CustomStringConvertible {
@@ -44,6 +47,7 @@ public enum RuntimeError: Error, Sendable, Equatable, CustomStringConvertible {
         case .shapeMismatch(let n, let d): return "node '\(n)': \(d)"
         case .invalidInput(let n, let d): return "input '\(n)': \(d)"
         case .limitExceeded(let w, let v, let l): return "\(w) is \(v), over the limit of \(l)"
+        case .outOfMemory(let w, let b): return "out of memory: the system refused \(b) bytes for \(w)"
         }
     }
 }

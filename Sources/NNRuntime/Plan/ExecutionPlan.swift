@@ -12,15 +12,22 @@ final class Arena: @unchecked Sendable {
     let inputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let workspace: UnsafeMutablePointer<Float>
 
-    init(bytes: Int, inputCount: Int, workspaceFloats: Int) {
+    /// Throws `outOfMemory` when the system refuses either block (nothing is kept).
+    init(bytes: Int, inputCount: Int, workspaceFloats: Int) throws(RuntimeError) {
         var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else { fatalError("out of memory for a \(bytes)-byte arena") }
+        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else {
+            throw .outOfMemory(what: "the activation arena of a run", bytes: bytes)
+        }
+        var w: UnsafeMutableRawPointer?
+        let workspaceBytes = workspaceFloats.multipliedReportingOverflow(by: 4)
+        guard !workspaceBytes.overflow, posix_memalign(&w, 64, max(workspaceBytes.partialValue, 64)) == 0, let w else {
+            free(p)
+            throw .outOfMemory(what: "the kernels' scratch memory of a run", bytes: workspaceBytes.overflow ? Int.max : workspaceBytes.partialValue)
+        }
         memory = p
+        workspace = w.bindMemory(to: Float.self, capacity: max(workspaceFloats, 16))
         inputs = .allocate(capacity: max(inputCount, 1))
         inputs.initialize(repeating: nil, count: max(inputCount, 1))
-        var w: UnsafeMutableRawPointer?
-        guard posix_memalign(&w, 64, max(workspaceFloats * 4, 64)) == 0, let w else { fatalError("out of memory for workspace") }
-        workspace = w.bindMemory(to: Float.self, capacity: max(workspaceFloats, 16))
     }
 
     deinit {
@@ -70,22 +77,24 @@ final class ExecutionPlan: Sendable {
         poolBox = UncheckedSendable(ThreadPools.pool(threads: threads))
     }
 
-    private func checkout() -> Arena {
+    private func checkout() throws(RuntimeError) -> Arena {
         if let a = arenas.withLock({ $0.popLast() }) { return a }
-        return Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads + sharedFloats)
+        return try Arena(bytes: arenaBytes, inputCount: inputCount, workspaceFloats: workspaceFloatsPerTask * threads + sharedFloats)
     }
 
     private func checkin(_ a: Arena) { arenas.withLock { $0.append(a) } }
 
     /// Runs the plan; `inputs` are the caller's buffers in graph-input order; `collect` reads the
     /// outputs while the arena is still held.
-    func run<R>(inputs: [UnsafeMutableRawPointer], collect: (RunContext) -> R) -> R {
-        run(setInputs: { table in for (i, p) in inputs.enumerated() { table[i] = p } }, collect: collect)
+    func run<R>(inputs: [UnsafeMutableRawPointer], collect: (RunContext) -> R) throws(RuntimeError) -> R {
+        try run(setInputs: { table in for (i, p) in inputs.enumerated() { table[i] = p } }, collect: collect)
     }
 
     /// Runs the plan; `setInputs` fills the table of caller input pointers (graph-input order).
-    func run<R>(setInputs: (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void, collect: (RunContext) -> R) -> R {
-        let arena = checkout()
+    /// Throws only when the system refuses the memory of a first (or concurrent) run's arena.
+    func run<R>(setInputs: (UnsafeMutablePointer<UnsafeMutableRawPointer?>) -> Void,
+                collect: (RunContext) -> R) throws(RuntimeError) -> R {
+        let arena = try checkout()
         defer { checkin(arena) }
         setInputs(arena.inputs)
         let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
@@ -96,8 +105,8 @@ final class ExecutionPlan: Sendable {
     }
 
     /// Runs the plan timing each step (for `bench --per-op`); returns nanoseconds per step.
-    func runProfiled(inputs: [UnsafeMutableRawPointer]) -> [UInt64] {
-        let arena = checkout()
+    func runProfiled(inputs: [UnsafeMutableRawPointer]) throws(RuntimeError) -> [UInt64] {
+        let arena = try checkout()
         defer { checkin(arena) }
         for (i, p) in inputs.enumerated() { arena.inputs[i] = p }
         let context = RunContext(arena: arena.memory, inputs: arena.inputs, workspace: arena.workspace,
