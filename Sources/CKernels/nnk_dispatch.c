@@ -6,6 +6,7 @@
 static const nnk_kernels nnk_kernels_reference = {
     .name = "reference",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__ref,
+    .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__ref,
     .tile_store = nnk_tile_store__ref,
     .tile_store_epi = nnk_tile_store_epi__ref,
     .epilogue_tile = nnk_epilogue_tile__ref,
@@ -23,7 +24,7 @@ static const nnk_kernels nnk_kernels_reference = {
 };
 
 #if NNK_HAVE_AVX2
-// AVX-512 changes only the micro-kernel; every other entry is the AVX2 one.
+// AVX-512 changes only the micro-kernels; every other entry is the AVX2 one.
 #define NNK_AVX2_ENTRIES                                         \
     .tile_store = nnk_tile_store__avx2_fma,                      \
     .tile_store_epi = nnk_tile_store_epi__avx2_fma,              \
@@ -42,11 +43,13 @@ static const nnk_kernels nnk_kernels_reference = {
 static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx2_fma,
+    .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,
     NNK_AVX2_ENTRIES,
 };
 static const nnk_kernels nnk_kernels_avx512 = {
     .name = "avx512",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx512,
+    .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx512,
     NNK_AVX2_ENTRIES,
 };
 #undef NNK_AVX2_ENTRIES

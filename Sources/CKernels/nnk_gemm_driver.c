@@ -189,7 +189,8 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
         return;
     }
     // B read in place (a pointwise convolution's input, or any B with unit column stride): no packing;
-    // whole 16-column panels are read straight from B's rows, the ragged last panel is packed alone.
+    // whole 16-column panels are read straight from B's rows, the ragged last panel is packed alone
+    // (or, 8 columns or fewer, read in place by the narrow micro-kernel).
     const int direct_b = b->kind == NNK_B_STRIDED && b->cs == 1 && !c_transposed;
     for (int64_t jc = n0; jc < n1; jc += NNK_NC) {          // C columns [jc, jc+nc)
         const int64_t nc = NNK_MIN(NNK_NC, n1 - jc);
@@ -218,6 +219,15 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     const int64_t nr = NNK_MIN(NNK_NR, nc - jr);
                     const float *bj;
                     int64_t ldb = NNK_NR;
+                    if (nr <= NNK_NR / 2 && !c_transposed) {      // a narrow ragged panel: half the work
+                        bj = direct_b ? b->ptr + pc * b->rs + jc + jr : bp + (jr / NNK_NR) * b_stride;
+                        ldb = direct_b ? b->rs : NNK_NR;
+                        for (int64_t ir = 0; ir < mc; ir += NNK_MR)
+                            kt->sgemm_ukernel_narrow(NNK_MIN(NNK_MR, mc - ir), nr, kc, ap + (ir / NNK_MR) * a_stride, bj,
+                                                     ldb, C + (ic + ir) * ldc + jc + jr, ldc, alpha, accumulate,
+                                                     last ? e : NULL, ic + ir, jc + jr);
+                        continue;
+                    }
                     if (!direct_b) {
                         bj = bp + (jr / NNK_NR) * b_stride;
                     } else if (nr == NNK_NR) {

@@ -79,6 +79,11 @@ typedef struct nnk_kernels {
     /// nnk_epi_fusable(e); the same bits either way).
     void (*sgemm_ukernel_rows)(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0);
+    /// sgemm_ukernel_rows for a ragged last panel of nr <= 8 columns: reads only B's first nr columns
+    /// of each row (so B may end there) and writes C[0:mr, 0:nr]; the same sums, about half the work.
+    void (*sgemm_ukernel_narrow)(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
+                                 float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+                                 int64_t n0);
     /// Stores (or adds, when accumulate) the scratch tile's [0:mr, 0:nr] into C: c[i*ldc + j], or
     /// c[j*ldc + i] when transposed. tile is (MR, NR) row-major.
     void (*tile_store)(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
@@ -131,6 +136,8 @@ const nnk_kernels *nnk_active(void);
 // Variants, defined next to each other in the file of their idea.
 void nnk_sgemm_ukernel_rows__ref(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t, float,
                                  int, const nnk_epi *, int64_t, int64_t);
+void nnk_sgemm_ukernel_narrow__ref(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
+                                   float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store__ref(const float *, float *, int64_t, int64_t, int64_t, int, int);
 void nnk_tile_store_epi__ref(const float *, float *, int64_t, int64_t, int64_t, int, int, const nnk_epi *, int64_t,
                              int64_t);
@@ -173,6 +180,10 @@ void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *, const float *, int64
                                  float *);
 void nnk_sgemm_ukernel_rows__avx512(int64_t, int64_t, const float *, const float *, int64_t, float *, int64_t,
                                     float, int, const nnk_epi *, int64_t, int64_t);
+void nnk_sgemm_ukernel_narrow__avx2_fma(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
+                                        int64_t, float, int, const nnk_epi *, int64_t, int64_t);
+void nnk_sgemm_ukernel_narrow__avx512(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
+                                      int64_t, float, int, const nnk_epi *, int64_t, int64_t);
 #endif
 
 /// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)

@@ -9,18 +9,18 @@
 #include "nnk_avx2_math.h"
 #endif
 
-static inline void nnk_ukernel_ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
-                                   int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+static inline void nnk_ukernel_ref(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
+                                   float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                    int64_t n0) {
     float acc[NNK_MR][NNK_NR] = {{0}};
-    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, 16) with row stride ldb
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, nr) with row stride ldb
         for (int i = 0; i < NNK_MR; i++) {
             const float ai = a[k * NNK_MR + i];
-            for (int j = 0; j < NNK_NR; j++) acc[i][j] += ai * b[k * ldb + j];
+            for (int j = 0; j < nr; j++) acc[i][j] += ai * b[k * ldb + j];
         }
     }
-    for (int64_t i = 0; i < mr; i++) {          // c is (mr, 16) with row stride ldc
-        for (int j = 0; j < NNK_NR; j++) {
+    for (int64_t i = 0; i < mr; i++) {          // c is (mr, nr) with row stride ldc
+        for (int j = 0; j < nr; j++) {
             const float v = alpha * acc[i][j];
             c[i * ldc + j] = accumulate ? c[i * ldc + j] + v : v;
             if (e) c[i * ldc + j] = nnk_epi_scalar(e, c[i * ldc + j], m0 + i, n0 + j);
@@ -31,7 +31,13 @@ static inline void nnk_ukernel_ref(int64_t mr, int64_t kc, const float *a, const
 void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                  int64_t n0) {
-    nnk_ukernel_ref(mr, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
+    nnk_ukernel_ref(mr, NNK_NR, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
+}
+
+void nnk_sgemm_ukernel_narrow__ref(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
+                                   float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
+                                   int64_t n0) {
+    nnk_ukernel_ref(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
 }
 
 #if NNK_HAVE_AVX2
@@ -145,4 +151,59 @@ void nnk_sgemm_ukernel_rows__avx2_fma(int64_t mr, int64_t kc, const float *a, co
 #undef NNK_UK_ROWS
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
+
+/// The narrow kernel: 6 accumulators of 8 lanes, B rows read with a lane mask (lanes past nr are
+/// neither read nor stored), then the same epilogue as NNK_ROW_STORE on one vector per row.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_ukernel_narrow_t(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
+                     int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0, const int EPI,
+                     const int ACT) {
+    const __m256i mask = nnk_v_tail_mask(nr);
+    __m256 acc[NNK_MR];
+    for (int i = 0; i < NNK_MR; i++) acc[i] = _mm256_setzero_ps();
+#pragma clang loop unroll_count(2)
+    for (int64_t k = 0; k < kc; k++) {
+        const __m256 b0 = _mm256_maskload_ps(b, mask);
+        for (int i = 0; i < NNK_MR; i++) acc[i] = _mm256_fmadd_ps(_mm256_broadcast_ss(a + i), b0, acc[i]);
+        a += NNK_MR;
+        b += ldb;
+    }
+    const __m256 va = _mm256_set1_ps(alpha);
+    const __m256 lo = _mm256_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm256_set1_ps(EPI ? e->beta : 0.0f);
+    for (int64_t i = 0; i < mr; i++) {
+        float *ci = c + i * ldc;
+        __m256 v = _mm256_mul_ps(va, acc[i]);
+        if (accumulate) v = _mm256_add_ps(_mm256_maskload_ps(ci, mask), v);
+        if (EPI) {
+            const int64_t m = m0 + i;
+            if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
+            if (e->residual) v = _mm256_add_ps(v, _mm256_maskload_ps(e->residual + m * e->res_ld + n0, mask));
+            v = nnk_v_act(ACT, v, lo, hi);
+            if (e->scale) v = _mm256_mul_ps(v, _mm256_set1_ps(e->scale[m]));
+            if (e->shift) v = _mm256_add_ps(v, _mm256_set1_ps(e->shift[m]));
+        }
+        if (nr == 8)
+            _mm256_storeu_ps(ci, v);
+        else
+            nnk_v_store_first(ci, v, nr);        // plain partial stores: masked ones are slow on AMD
+    }
+}
+
+NNK_TARGET_AVX2
+void nnk_sgemm_ukernel_narrow__avx2_fma(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b,
+                                        int64_t ldb, float *c, int64_t ldc, float alpha, int accumulate,
+                                        const nnk_epi *e, int64_t m0, int64_t n0) {
+    if (!e || !e->active) {
+        nnk_ukernel_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 0, NNK_ACT_NONE);
+    } else if (!nnk_epi_fusable(e)) {
+        nnk_ukernel_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 0, NNK_ACT_NONE);
+        nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, nr);
+    } else if (e->act == NNK_ACT_RELU) {
+        nnk_ukernel_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_RELU);
+    } else if (e->act == NNK_ACT_CLIP) {
+        nnk_ukernel_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_CLIP);
+    } else {
+        nnk_ukernel_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_NONE);
+    }
+}
 #endif

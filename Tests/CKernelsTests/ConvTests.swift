@@ -135,6 +135,10 @@ extension KernelTests {
             // pointwise: B read in place (ragged last panel packed), 1..6-row tiles, K split in blocks
             ConvCase(cin: 300, h: 12, w: 13, cout: 10, kh: 1, kw: 1),
             ConvCase(n: 2, cin: 24, h: 16, w: 9, cout: 16, kh: 1, kw: 1),
+            // ragged last panels of 8 columns or fewer (the narrow micro-kernel), over several K blocks
+            ConvCase(cin: 300, h: 14, w: 14, cout: 10, kh: 1, kw: 1),
+            ConvCase(n: 2, cin: 20, h: 8, w: 7, cout: 11, kh: 1, kw: 1),                       // exactly 8 columns
+            ConvCase(cin: 30, h: 13, w: 14, cout: 13, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1)),
             // pointwise computed pixel-major: 1x1 transpose packing, fused transposed epilogue
             ConvCase(cin: 24, h: 7, w: 7, cout: 64, kh: 1, kw: 1),
             ConvCase(n: 2, cin: 300, h: 7, w: 7, cout: 80, kh: 1, kw: 1),
