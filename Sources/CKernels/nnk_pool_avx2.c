@@ -19,6 +19,12 @@ static inline float nnk_pool_window_inside(const float *in, int64_t W, int64_t K
     return is_avg ? sum / (float)(KH * KW) : mx;
 }
 
+/// max(acc, v) with nnk_pool2d_window's NaN rule: a NaN v replaces acc, a NaN acc stays (maxps alone
+/// would return acc for a NaN v, dropping it); equal values keep acc.
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) __m256 nnk_v_max_nan(__m256 acc, __m256 v) {
+    return _mm256_blendv_ps(_mm256_max_ps(v, acc), v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+}
+
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
 nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float *out, const int sw) {
     const int64_t H = p->in_shape[0], W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
@@ -54,7 +60,7 @@ nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float
                 const float *irow = in + (oh * sh - pt + kh) * W + ow * sw - pl;
                 for (int64_t kw = 0; kw < KW; kw++) {
                     const __m256 v = nnk_load_strided8(irow + kw, sw);
-                    acc = is_avg ? _mm256_add_ps(acc, v) : _mm256_max_ps(v, acc);
+                    acc = is_avg ? _mm256_add_ps(acc, v) : nnk_v_max_nan(acc, v);
                 }
             }
             if (is_avg) acc = count ? _mm256_div_ps(acc, vcount) : _mm256_setzero_ps();
@@ -107,12 +113,14 @@ void nnk_global_pool__avx2_fma(int is_avg, int64_t planes, int64_t size, const f
         } else {
             __m256 m0 = _mm256_set1_ps(-INFINITY), m1 = m0;
             for (; j + 16 <= size; j += 16) {
-                m0 = _mm256_max_ps(_mm256_loadu_ps(x + j), m0);
-                m1 = _mm256_max_ps(_mm256_loadu_ps(x + j + 8), m1);
+                m0 = nnk_v_max_nan(m0, _mm256_loadu_ps(x + j));
+                m1 = nnk_v_max_nan(m1, _mm256_loadu_ps(x + j + 8));
             }
-            for (; j + 8 <= size; j += 8) m0 = _mm256_max_ps(_mm256_loadu_ps(x + j), m0);
+            for (; j + 8 <= size; j += 8) m0 = nnk_v_max_nan(m0, _mm256_loadu_ps(x + j));
             float mx = nnk_hmax8(_mm256_max_ps(m0, m1));
-            for (; j < size; j++) mx = x[j] > mx ? x[j] : mx;
+            if (_mm256_movemask_ps(_mm256_cmp_ps(m0, m1, _CMP_UNORD_Q))) mx = NAN;   // a NaN anywhere wins
+            for (; j < size; j++)
+                if (x[j] > mx || isnan(x[j])) mx = x[j];
             out[i] = mx;
         }
     }

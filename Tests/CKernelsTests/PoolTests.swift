@@ -112,6 +112,38 @@ extension KernelTests {
             }
         }
 
+        /// A NaN in a window makes that output NaN in every variant (as PyTorch and numpy's max do),
+        /// in the vector body, at the edges and in global pooling.
+        @Test func maxPoolPropagatesNaN() {
+            forEachVariant { isa in
+                let c = PoolCase([9, 40], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1])
+                var p = c.c
+                let inSize = c.inShape.reduce(1, *), outSize = c.outShape.reduce(1, *)
+                for position in [0, 17, 40 + 20, 4 * 40 + 39, inSize - 1] {
+                    var rng = TestRNG(UInt64(position))
+                    var xs = rng.floats(inSize)
+                    // The windows holding the NaN are those where an infinity there would win.
+                    xs[position] = .infinity
+                    let want = c.naive(xs[...], average: false).map { $0.isInfinite ? Float.nan : $0 }
+                    xs[position] = .nan
+                    let x = FloatBuffer(xs), out = FloatBuffer(count: outSize)
+                    nnk_maxpool(&p, x.p, out.p, 0, 1)
+                    let same = zip(out.array, want).allSatisfy { $0.isNaN == $1.isNaN && ($0.isNaN || $0 == $1) }
+                    #expect(same && want.contains { $0.isNaN }, "\(isa) NaN at \(position)")
+                }
+                for size in [5, 8, 16, 33] {
+                    for position in [0, size / 2, size - 1] {
+                        var rng = TestRNG(UInt64(size))
+                        var xs = rng.floats(size)
+                        xs[position] = .nan
+                        var mx: [Float] = [0]
+                        nnk_global_maxpool(1, Int64(size), xs, &mx)
+                        #expect(mx[0].isNaN, "\(isa) global max of \(size) with NaN at \(position)")
+                    }
+                }
+            }
+        }
+
         @Test func globalPoolsMatchNaive() {
             forEachVariant { isa in
                 for size in [1, 7, 8, 33, 100] {
