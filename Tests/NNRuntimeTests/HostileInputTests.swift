@@ -243,6 +243,20 @@ import Glibc
         }
     }
 
+    /// The session's large buffers (packed weights, folded values) are allocated by
+    /// `HostBuffer.allocate`, which turns the system's refusal into `outOfMemory`. (Folds are capped
+    /// at 2^30 FLOPs, so no model can make a fold this machine refuses; the allocator is tested.)
+    @Test func largeBuffersTheSystemRefusesAreErrors() {
+        #expect {
+            _ = try HostBuffer.allocate(byteCount: 1 << 50, what: "packed conv weights")
+        } throws: { error in
+            guard case .outOfMemory(let what, let bytes) = error as? RuntimeError else { return false }
+            return what == "packed conv weights" && bytes == 1 << 50
+        }
+        #expect(throws: RuntimeError.self) { _ = try HostBuffer.allocate(byteCount: -1, what: "a negative size") }
+        #expect((try? HostBuffer.allocate(byteCount: 100, what: "a small buffer"))?.byteCount == 100)
+    }
+
     @Test func outputsTheOperatorDoesNotMakeAreRefused() {
         // Transpose writes its input's size into output 0; a second output would get no shape.
         let m = Self.model([Node(opType: "Transpose", inputs: ["x"], outputs: ["", "y"])], inputs: [Self.input("x", [4, 4])])

@@ -33,6 +33,25 @@ final class HostBuffer: @unchecked Sendable {
         owner = nil
     }
 
+    /// A buffer of `byteCount` bytes, throwing `outOfMemory` (naming `what`) when the system refuses
+    /// the memory: for the large buffers a session makes (packed weights, folded constants), whose
+    /// sizes come from the model. The plain initializer is for small ones (per-channel vectors).
+    static func allocate(byteCount: Int, key: String? = nil, zeroed: Bool = true, what: String) throws(RuntimeError) -> HostBuffer {
+        var p: UnsafeMutableRawPointer?
+        guard byteCount >= 0, posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else {
+            throw .outOfMemory(what: what, bytes: byteCount)
+        }
+        if zeroed { memset(p, 0, max(byteCount, 64)) }
+        return HostBuffer(allocation: p, byteCount: byteCount, key: key)
+    }
+
+    private init(allocation: UnsafeMutableRawPointer, byteCount: Int, key: String?) {
+        self.byteCount = byteCount
+        self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
+        pointer = allocation
+        owner = nil
+    }
+
     /// Shares an array's storage instead of copying it (a model's weights are tens of MB, and
     /// fresh memory is slow to fault in). The array is kept alive and never mutated; its elements
     /// are 16-byte aligned, not 64 (kernels load constants unaligned).

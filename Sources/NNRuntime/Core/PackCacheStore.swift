@@ -9,15 +9,17 @@ final class PackCacheStore: Sendable {
     }
     private let entries = Mutex<[Key: HostBuffer]>([:])
 
-    func value(for source: HostBuffer, key geometry: [Int64], make: () -> HostBuffer) -> HostBuffer {
-        value(forSource: source.key, key: geometry, make: make)
+    func value(for source: HostBuffer, key geometry: [Int64],
+               make: () throws(RuntimeError) -> HostBuffer) throws(RuntimeError) -> HostBuffer {
+        try value(forSource: source.key, key: geometry, make: make)
     }
 
     /// The same, for a source named by its key (e.g. a buffer with a folded scale applied while packing).
-    func value(forSource source: String, key geometry: [Int64], make: () -> HostBuffer) -> HostBuffer {
+    func value(forSource source: String, key geometry: [Int64],
+               make: () throws(RuntimeError) -> HostBuffer) throws(RuntimeError) -> HostBuffer {
         let key = Key(source: source, geometry: geometry)
         if let hit = entries.withLock({ $0[key] }) { return hit }
-        let derived = make()
+        let derived = try make()
         return entries.withLock { cache in
             if let existing = cache[key] { return existing }
             cache[key] = derived

@@ -69,7 +69,7 @@ struct Conv: Operator {
         if spatial <= 2, let weights = w.constant, !x.shape.contains(0), !w.shape.contains(0) {
             var p = params2D(x: x.shape, w: w.shape, resolved: r)
             p.no_winograd = ctx.allowWinograd ? 0 : 1
-            let packed = packCache.packed(weights.buffer, scale: weightScale, params: p)
+            let packed = try packCache.packed(weights.buffer, scale: weightScale, params: p)
             let tasks = Int(nnk_conv2d_task_count(&p, Int32(ctx.threads)))
             let winograd = nnk_conv2d_algorithm(&p) == Int32(NNK_CONV_ALGO_WINOGRAD_F4X3)
             return Conv2DKernel(params: p, packed: packed, input: x.slot, output: y.slot, epilogue: ep, tasks: max(tasks, 1),
@@ -79,7 +79,7 @@ struct Conv: Operator {
         }
         var weightSlot = w.slot
         if let weightScale, let weights = w.constant {   // the reference path reads scaled weights
-            let scaled = HostBuffer(byteCount: weights.count * 4, zeroed: false)
+            let scaled = try HostBuffer.allocate(byteCount: weights.count * 4, zeroed: false, what: "scaled conv weights")
             let per = weights.count / max(w.shape[0], 1)
             for i in 0..<weights.count { scaled.floats[i] = weights.buffer.floats[i] * weightScale.values[i / per] }
             weightSlot = .host(scaled)
@@ -115,11 +115,12 @@ extension Conv {
 final class PackCache: Sendable {
     private let store = PackCacheStore()
 
-    func packed(_ weights: HostBuffer, scale: FoldedWeightScale?, params p: nnk_conv2d_params) -> HostBuffer {
+    func packed(_ weights: HostBuffer, scale: FoldedWeightScale?, params p: nnk_conv2d_params) throws(RuntimeError) -> HostBuffer {
         var p = p
         let key = [p.C_in, p.C_out, p.KH, p.KW, p.stride_h, p.stride_w, p.dil_h, p.dil_w, p.groups, Int64(nnk_conv2d_algorithm(&p))]
-        return store.value(forSource: scale?.key ?? weights.key, key: key) {
-            let packed = HostBuffer(byteCount: Int(nnk_conv2d_packed_weights_floats(&p)) * 4, zeroed: false)   // packing writes all
+        return try store.value(forSource: scale?.key ?? weights.key, key: key) { () throws(RuntimeError) in
+            let packed = try HostBuffer.allocate(byteCount: Int(nnk_conv2d_packed_weights_floats(&p)) * 4, zeroed: false,
+                                                 what: "packed conv weights")   // packing writes all
             if let scale {
                 scale.values.withUnsafeBufferPointer { nnk_conv2d_pack_weights_scaled(&p, weights.floats, $0.baseAddress, packed.floats) }
             } else {
@@ -130,9 +131,10 @@ final class PackCache: Sendable {
     }
 
     /// 1x1 weights (cout, cin) packed for nnk_conv_chain.
-    func packedPointwise(_ weights: HostBuffer, scale: FoldedWeightScale?, cout: Int, cin: Int) -> HostBuffer {
-        store.value(forSource: scale?.key ?? weights.key, key: [-1, Int64(cout), Int64(cin)]) {
-            let packed = HostBuffer(byteCount: Int(nnk_pointwise_packed_floats(Int64(cout), Int64(cin))) * 4, zeroed: false)
+    func packedPointwise(_ weights: HostBuffer, scale: FoldedWeightScale?, cout: Int, cin: Int) throws(RuntimeError) -> HostBuffer {
+        try store.value(forSource: scale?.key ?? weights.key, key: [-1, Int64(cout), Int64(cin)]) { () throws(RuntimeError) in
+            let packed = try HostBuffer.allocate(byteCount: Int(nnk_pointwise_packed_floats(Int64(cout), Int64(cin))) * 4,
+                                                 zeroed: false, what: "packed conv weights")
             if let scale {
                 scale.values.withUnsafeBufferPointer { nnk_pointwise_pack(Int64(cout), Int64(cin), weights.floats, $0.baseAddress, packed.floats) }
             } else {

@@ -77,10 +77,10 @@ struct ConvChain: Operator {
                 p.expand_conv = 1
                 depth = w1.shape[1...].reduce(1, *)
             }
-            packedExpand = expand.packCache.packedPointwise(w1.buffer, scale: expand.weightScale, cout: w1.shape[0], cin: depth)
+            packedExpand = try expand.packCache.packedPointwise(w1.buffer, scale: expand.weightScale, cout: w1.shape[0], cin: depth)
         }
-        let packedDW = depthwise.packCache.packed(w2.buffer, scale: depthwise.weightScale, params: p.dw)
-        let packedProject = project.packCache.packedPointwise(w3.buffer, scale: project.weightScale, cout: w3.shape[0],
+        let packedDW = try depthwise.packCache.packed(w2.buffer, scale: depthwise.weightScale, params: p.dw)
+        let packedProject = try project.packCache.packedPointwise(w3.buffer, scale: project.weightScale, cout: w3.shape[0],
                                                               cin: w3.shape[1])
         let epilogues = [
             BoundEpilogue(expand?.epilogue ?? Epilogue(), bias: ctx.inputs[2]?.slot, residual: nil),

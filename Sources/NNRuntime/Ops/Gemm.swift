@@ -83,7 +83,8 @@ struct Gemm: Operator {
             throw .invalidNode(node: ctx.node, opType: "Gemm", detail: "internal: per-row bias with a per-column epilogue")
         }
         let ep = BoundEpilogue(epilogue, bias: bias, residual: residual)
-        let packed: HostBuffer? = b.constant.map { packCache.packed($0.buffer, k: k, n: n, transB: transB) }
+        var packed: HostBuffer?
+        if let constant = b.constant { packed = try packCache.packed(constant.buffer, k: k, n: n, transB: transB) }
         let aStrides: (Int64, Int64) = transA ? (1, Int64(m)) : (Int64(k), 1)
         let bStrides: (Int64, Int64) = transB ? (1, Int64(k)) : (Int64(n), 1)
         let tasks = Int(nnk_sgemm_task_count(Int64(m), Int64(n), Int64(k), Int32(ctx.threads)))
@@ -98,9 +99,10 @@ struct Gemm: Operator {
 final class GemmPackCache: Sendable {
     private let cache = PackCacheStore()
 
-    func packed(_ b: HostBuffer, k: Int, n: Int, transB: Bool) -> HostBuffer {
-        cache.value(for: b, key: [Int64(k), Int64(n), transB ? 1 : 0]) {
-            let out = HostBuffer(byteCount: Int(nnk_sgemm_packed_b_floats(Int64(k), Int64(n))) * 4, zeroed: false)
+    func packed(_ b: HostBuffer, k: Int, n: Int, transB: Bool) throws(RuntimeError) -> HostBuffer {
+        try cache.value(for: b, key: [Int64(k), Int64(n), transB ? 1 : 0]) { () throws(RuntimeError) in
+            let out = try HostBuffer.allocate(byteCount: Int(nnk_sgemm_packed_b_floats(Int64(k), Int64(n))) * 4, zeroed: false,
+                                              what: "packed Gemm weights")
             nnk_sgemm_pack_b(Int64(k), Int64(n), b.floats, transB ? 1 : Int64(n), transB ? Int64(k) : 1, out.floats)
             return out
         }

@@ -56,7 +56,8 @@ struct MatMul: Operator {
             l.aBatchStrides = []
             l.bBatchStrides = []
         }
-        let packed = (l.batch.isEmpty ? b.constant : nil).map { packCache.packed($0.buffer, k: l.k, n: l.n, transB: false) }
+        var packed: HostBuffer?
+        if l.batch.isEmpty, let constant = b.constant { packed = try packCache.packed(constant.buffer, k: l.k, n: l.n, transB: false) }
         let tasks = Int(nnk_sgemm_task_count(Int64(l.m), Int64(l.n), Int64(l.k), Int32(ctx.threads)))
         return MatMulKernel(layout: l, batchStrides: l.batchStrides, a: a.slot, b: b.slot, packed: packed, output: ctx.outputs[0].slot, tasks: max(tasks, 1),
                             workspaceFloatsPerTask: Int(nnk_sgemm_workspace_floats(Int64(l.m), Int64(l.n), Int64(l.k))))

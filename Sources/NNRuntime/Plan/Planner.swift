@@ -116,11 +116,15 @@ struct Planner {
         if node.op.isView, let first = facts[0]?.constant {
             return [ConstantTensor(type: first.type, shape: outputs[0].shape, buffer: first.buffer)]
         }
-        let results = outputs.map { ConstantTensor(type: $0.type, shape: $0.shape, buffer: HostBuffer(byteCount: $0.shape.reduce(1, *) * $0.type.byteSize)) }
+        var results: [ConstantTensor] = []
+        for o in outputs {
+            let buffer = try HostBuffer.allocate(byteCount: o.shape.reduce(1, *) * o.type.byteSize, what: "a value computed when the plan is made")
+            results.append(ConstantTensor(type: o.type, shape: o.shape, buffer: buffer))
+        }
         let operands = results.map { Operand(slot: .host($0.buffer), type: $0.type, shape: $0.shape, constant: nil) }
         let kernel = try node.op.bind(BindContext(node: node.name, inputs: inputs, outputs: operands, threads: 1, allowWinograd: options.allowWinograd))
         let workspaceFloats = (kernel as? any WorkspaceKernel)?.workspaceFloatsPerTask ?? 0
-        let workspace = HostBuffer(byteCount: workspaceFloats * 4)
+        let workspace = try HostBuffer.allocate(byteCount: workspaceFloats * 4, what: "the scratch memory of constant folding")
         let table = UnsafeMutablePointer<UnsafeMutableRawPointer?>.allocate(capacity: 1)
         defer { table.deallocate() }
         let context = RunContext(arena: workspace.pointer, inputs: table, workspace: workspace.floats, workspaceFloatsPerTask: workspaceFloats, threads: 1)
