@@ -65,6 +65,24 @@ nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offse
 /// Whether the micro-kernel can apply e in registers: channel = row, activation none, ReLU or Clip
 /// (bias, residual and post scale/shift all fuse).
 int nnk_epi_fusable(const nnk_epi *e);
+/// Runs the instantiation of a micro-kernel template that fits epilogue e: CALL(EPI, ACT) expands to
+/// a call with the epilogue fused (EPI 1) for activation ACT, or not (EPI 0); an epilogue the
+/// registers cannot take runs afterwards on the stored tile (AFTER).
+#define NNK_UK_DISPATCH(e, CALL, AFTER)               \
+    do {                                              \
+        if (!(e) || !(e)->active) {                   \
+            CALL(0, NNK_ACT_NONE);                    \
+        } else if (!nnk_epi_fusable(e)) {             \
+            CALL(0, NNK_ACT_NONE);                    \
+            AFTER;                                    \
+        } else if ((e)->act == NNK_ACT_RELU) {        \
+            CALL(1, NNK_ACT_RELU);                    \
+        } else if ((e)->act == NNK_ACT_CLIP) {        \
+            CALL(1, NNK_ACT_CLIP);                    \
+        } else {                                      \
+            CALL(1, NNK_ACT_NONE);                    \
+        }                                             \
+    } while (0)
 /// The epilogue of one element in plain C (the reference definition).
 float nnk_epi_scalar(const nnk_epi *e, float y, int64_t m, int64_t n);
 /// The activation of one element in plain C (libm expf/tanhf).

@@ -72,18 +72,7 @@ NNK_TARGET_AVX512
 void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                     int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                     int64_t n0) {
-    if (!e || !e->active) {
-        NNK_UK_ROWS(0, NNK_ACT_NONE)
-    } else if (!nnk_epi_fusable(e)) {           // stored first, then the general epilogue on the tile
-        NNK_UK_ROWS(0, NNK_ACT_NONE)
-        nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR);
-    } else if (e->act == NNK_ACT_RELU) {
-        NNK_UK_ROWS(1, NNK_ACT_RELU)
-    } else if (e->act == NNK_ACT_CLIP) {
-        NNK_UK_ROWS(1, NNK_ACT_CLIP)
-    } else {
-        NNK_UK_ROWS(1, NNK_ACT_NONE)
-    }
+    NNK_UK_DISPATCH(e, NNK_UK_ROWS, nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR));
 }
 #undef NNK_UK_ROWS
 #undef NNK_ROW_FMA
@@ -124,21 +113,12 @@ nnk_ukernel512_narrow_t(int64_t mr, int64_t nr, int64_t kc, const float *a, cons
     }
 }
 
+#define NNK_UK_NARROW(EPI, ACT) nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, EPI, ACT)
 NNK_TARGET_AVX512
 void nnk_sgemm_ukernel_narrow__avx512(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
                                       float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                       int64_t n0) {
-    if (!e || !e->active) {
-        nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 0, NNK_ACT_NONE);
-    } else if (!nnk_epi_fusable(e)) {
-        nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 0, NNK_ACT_NONE);
-        nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, nr);
-    } else if (e->act == NNK_ACT_RELU) {
-        nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_RELU);
-    } else if (e->act == NNK_ACT_CLIP) {
-        nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_CLIP);
-    } else {
-        nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, NNK_ACT_NONE);
-    }
+    NNK_UK_DISPATCH(e, NNK_UK_NARROW, nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, nr));
 }
+#undef NNK_UK_NARROW
 #endif
