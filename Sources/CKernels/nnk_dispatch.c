@@ -49,7 +49,7 @@ static const nnk_kernels nnk_kernels_avx2_fma = {
 static const nnk_kernels nnk_kernels_avx512 = {
     .name = "avx512",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx512,
-    .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx512,
+    .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,   // (8 lanes: AVX2 suffices)
     NNK_AVX2_ENTRIES,
 };
 #undef NNK_AVX2_ENTRIES

@@ -65,6 +65,25 @@ nnk_epi nnk_epi_make(const nnk_epilogue *ep, int32_t axis, int64_t channel_offse
 /// Whether the micro-kernel can apply e in registers: channel = row, activation none, ReLU or Clip
 /// (bias, residual and post scale/shift all fuse).
 int nnk_epi_fusable(const nnk_epi *e);
+/// The epilogue operands of a micro-kernel tile whose top-left element is (m0, n0): row pointers
+/// (NULL where absent, all NULL without e) and the activation's bounds.
+typedef struct nnk_epi_rows {
+    const float *bias, *res, *scale, *shift;
+    int64_t res_ld;
+    float alpha, beta;
+} nnk_epi_rows;
+static inline nnk_epi_rows nnk_epi_rows_at(const nnk_epi *e, int64_t m0, int64_t n0) {
+    nnk_epi_rows r = {0};
+    if (!e) return r;
+    r.bias = e->bias ? e->bias + m0 : NULL;
+    r.res = e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
+    r.scale = e->scale ? e->scale + m0 : NULL;     // BN after the activation
+    r.shift = e->shift ? e->shift + m0 : NULL;
+    r.res_ld = e->res_ld;
+    r.alpha = e->alpha;
+    r.beta = e->beta;
+    return r;
+}
 /// Runs the instantiation of a micro-kernel template that fits epilogue e: CALL(EPI, ACT) expands to
 /// a call with the epilogue fused (EPI 1) for activation ACT, or not (EPI 0); an epilogue the
 /// registers cannot take runs afterwards on the stored tile (AFTER).
@@ -200,8 +219,6 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t, int64_t, const float *, const float
                                     float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_sgemm_ukernel_narrow__avx2_fma(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
                                         int64_t, float, int, const nnk_epi *, int64_t, int64_t);
-void nnk_sgemm_ukernel_narrow__avx512(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
-                                      int64_t, float, int, const nnk_epi *, int64_t, int64_t);
 #endif
 
 /// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)

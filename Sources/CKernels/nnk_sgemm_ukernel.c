@@ -9,9 +9,10 @@
 #include "nnk_avx2_math.h"
 #endif
 
-static inline void nnk_ukernel_ref(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
+void nnk_sgemm_ukernel_narrow__ref(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
                                    float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                    int64_t n0) {
+    if (e && !e->active) e = NULL;
     float acc[NNK_MR][NNK_NR] = {{0}};
     for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b is (kc, nr) with row stride ldb
         for (int i = 0; i < NNK_MR; i++) {
@@ -31,13 +32,7 @@ static inline void nnk_ukernel_ref(int64_t mr, int64_t nr, int64_t kc, const flo
 void nnk_sgemm_ukernel_rows__ref(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                  int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
                                  int64_t n0) {
-    nnk_ukernel_ref(mr, NNK_NR, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
-}
-
-void nnk_sgemm_ukernel_narrow__ref(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
-                                   float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
-                                   int64_t n0) {
-    nnk_ukernel_ref(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e && e->active ? e : NULL, m0, n0);
+    nnk_sgemm_ukernel_narrow__ref(mr, NNK_NR, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0);
 }
 
 #if NNK_HAVE_AVX2
@@ -104,12 +99,10 @@ nnk_ukernel_t(int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
         b += ldb;
     }
     const __m256 va = _mm256_set1_ps(alpha);
-    const float *bias = EPI && e->bias ? e->bias + m0 : NULL;
-    const float *res = EPI && e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
-    const float *scale = EPI && e->scale ? e->scale + m0 : NULL;   // BN after the activation
-    const float *shift = EPI && e->shift ? e->shift + m0 : NULL;
-    const int64_t res_ld = EPI ? e->res_ld : 0;
-    const __m256 lo = _mm256_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm256_set1_ps(EPI ? e->beta : 0.0f);
+    const nnk_epi_rows r = nnk_epi_rows_at(EPI ? e : NULL, m0, n0);
+    const float *bias = r.bias, *res = r.res, *scale = r.scale, *shift = r.shift;
+    const int64_t res_ld = r.res_ld;
+    const __m256 lo = _mm256_set1_ps(r.alpha), hi = _mm256_set1_ps(r.beta);
     NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
     NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
 }

@@ -47,12 +47,10 @@ nnk_ukernel512_t(int64_t kc, const float *a, const float *b, int64_t ldb, float 
         b += ldb;
     }
     const __m512 va = _mm512_set1_ps(alpha);
-    const float *bias = EPI && e->bias ? e->bias + m0 : NULL;
-    const float *res = EPI && e->residual ? e->residual + m0 * e->res_ld + n0 : NULL;
-    const float *scale = EPI && e->scale ? e->scale + m0 : NULL;   // BN after the activation
-    const float *shift = EPI && e->shift ? e->shift + m0 : NULL;
-    const int64_t res_ld = EPI ? e->res_ld : 0;
-    const __m512 lo = _mm512_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm512_set1_ps(EPI ? e->beta : 0.0f);
+    const nnk_epi_rows r = nnk_epi_rows_at(EPI ? e : NULL, m0, n0);
+    const float *bias = r.bias, *res = r.res, *scale = r.scale, *shift = r.shift;
+    const int64_t res_ld = r.res_ld;
+    const __m512 lo = _mm512_set1_ps(r.alpha), hi = _mm512_set1_ps(r.beta);
     (void)lo, (void)hi;
     NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
     NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
@@ -77,48 +75,4 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, cons
 #undef NNK_UK_ROWS
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
-
-/// The narrow kernel (nr <= 8 columns): 8-lane vectors with a k-mask for B loads, the residual and
-/// the C stores (AVX-512 masked loads and stores are native, unlike AVX2's vmaskmovps stores).
-static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
-nnk_ukernel512_narrow_t(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
-                        int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0,
-                        const int EPI, const int ACT) {
-    const __mmask8 k8 = (__mmask8)((1u << nr) - 1);
-    __m256 acc[NNK_MR];
-    for (int i = 0; i < NNK_MR; i++) acc[i] = _mm256_setzero_ps();
-#pragma clang loop unroll_count(2)
-    for (int64_t k = 0; k < kc; k++) {
-        const __m256 b0 = _mm256_maskz_loadu_ps(k8, b);
-        for (int i = 0; i < NNK_MR; i++) acc[i] = _mm256_fmadd_ps(_mm256_set1_ps(a[i]), b0, acc[i]);
-        a += NNK_MR;
-        b += ldb;
-    }
-    const __m256 va = _mm256_set1_ps(alpha);
-    const __m256 lo = _mm256_set1_ps(EPI ? e->alpha : 0.0f), hi = _mm256_set1_ps(EPI ? e->beta : 0.0f);
-    for (int64_t i = 0; i < mr; i++) {
-        float *ci = c + i * ldc;
-        __m256 v = _mm256_mul_ps(va, acc[i]);
-        if (accumulate) v = _mm256_add_ps(_mm256_maskz_loadu_ps(k8, ci), v);
-        if (EPI) {
-            const int64_t m = m0 + i;
-            if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
-            if (e->residual) v = _mm256_add_ps(v, _mm256_maskz_loadu_ps(k8, e->residual + m * e->res_ld + n0));
-            if (ACT == NNK_ACT_RELU) v = _mm256_max_ps(_mm256_setzero_ps(), v);
-            if (ACT == NNK_ACT_CLIP) v = _mm256_min_ps(hi, _mm256_max_ps(lo, v));
-            if (e->scale) v = _mm256_mul_ps(v, _mm256_set1_ps(e->scale[m]));
-            if (e->shift) v = _mm256_add_ps(v, _mm256_set1_ps(e->shift[m]));
-        }
-        _mm256_mask_storeu_ps(ci, k8, v);
-    }
-}
-
-#define NNK_UK_NARROW(EPI, ACT) nnk_ukernel512_narrow_t(mr, nr, kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, EPI, ACT)
-NNK_TARGET_AVX512
-void nnk_sgemm_ukernel_narrow__avx512(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
-                                      float *c, int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0,
-                                      int64_t n0) {
-    NNK_UK_DISPATCH(e, NNK_UK_NARROW, nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, nr));
-}
-#undef NNK_UK_NARROW
 #endif
