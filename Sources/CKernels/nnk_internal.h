@@ -84,6 +84,17 @@ static inline nnk_epi_rows nnk_epi_rows_at(const nnk_epi *e, int64_t m0, int64_t
     r.beta = e->beta;
     return r;
 }
+/// Calls micro-kernel template T (kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, ROWS, EPI, ACT)
+/// with the row count mr (1..6) as a compile-time constant.
+#define NNK_UK_ROWS_OF(T, EPI, ACT)                                                          \
+    switch (mr) {                                                                           \
+    case 1: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, EPI, ACT); break;     \
+    case 2: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 2, EPI, ACT); break;     \
+    case 3: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 3, EPI, ACT); break;     \
+    case 4: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 4, EPI, ACT); break;     \
+    case 5: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 5, EPI, ACT); break;     \
+    default: T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 6, EPI, ACT); break;    \
+    }
 /// Runs the instantiation of a micro-kernel template that fits epilogue e: CALL(EPI, ACT) expands to
 /// a call with the epilogue fused (EPI 1) for activation ACT, or not (EPI 0); an epilogue the
 /// registers cannot take runs afterwards on the stored tile (AFTER).

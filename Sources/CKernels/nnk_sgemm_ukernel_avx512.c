@@ -56,15 +56,7 @@ nnk_ukernel512_t(int64_t kc, const float *a, const float *b, int64_t ldb, float 
     NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
 }
 
-#define NNK_UK_ROWS(EPI, ACT)                                                                         \
-    switch (mr) {                                                                                    \
-    case 1: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 1, EPI, ACT); break; \
-    case 2: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 2, EPI, ACT); break; \
-    case 3: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 3, EPI, ACT); break; \
-    case 4: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 4, EPI, ACT); break; \
-    case 5: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 5, EPI, ACT); break; \
-    default: nnk_ukernel512_t(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, 6, EPI, ACT); break; \
-    }
+#define NNK_UK_ROWS(EPI, ACT) NNK_UK_ROWS_OF(nnk_ukernel512_t, EPI, ACT)
 
 NNK_TARGET_AVX512
 void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
