@@ -24,7 +24,7 @@ static const nnk_kernels nnk_kernels_reference = {
 };
 
 #if NNK_HAVE_AVX2
-// AVX-512 changes only the micro-kernels; every other entry is the AVX2 one.
+// AVX-512 changes the micro-kernels and the depthwise kernel; every other entry is the AVX2 one.
 #define NNK_AVX2_ENTRIES                                         \
     .tile_store = nnk_tile_store__avx2_fma,                      \
     .tile_store_epi = nnk_tile_store_epi__avx2_fma,              \
@@ -33,7 +33,6 @@ static const nnk_kernels nnk_kernels_reference = {
     .affine_row = nnk_affine_row__avx2_fma,                      \
     .binary_row = nnk_binary_row__avx2_fma,                      \
     .softmax_row = nnk_softmax_row__avx2_fma,                    \
-    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,                    \
     .pool2d_plane = nnk_pool2d_plane__avx2_fma,                  \
     .global_pool = nnk_global_pool__avx2_fma,                    \
     .winograd_input = nnk_winograd_input__avx2_fma,              \
@@ -44,12 +43,14 @@ static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx2_fma,
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,
+    .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
     NNK_AVX2_ENTRIES,
 };
 static const nnk_kernels nnk_kernels_avx512 = {
     .name = "avx512",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx512,
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,   // (8 lanes: AVX2 suffices)
+    .dwconv2d_c8 = nnk_dwconv2d_c8__avx512,
     NNK_AVX2_ENTRIES,
 };
 #undef NNK_AVX2_ENTRIES

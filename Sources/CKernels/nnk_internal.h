@@ -230,6 +230,8 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t, int64_t, const float *, const float
                                     float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_sgemm_ukernel_narrow__avx2_fma(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
                                         int64_t, float, int, const nnk_epi *, int64_t, int64_t);
+void nnk_dwconv2d_c8__avx512(const nnk_conv2d_params *, const float *, const float *, float *, const nnk_epi *,
+                             int64_t, int64_t, int64_t, int64_t, float *);
 #endif
 
 /// One output of a 2-D pooling window (dilation 1) starting at input row ih0 whose rows [kh0, kh1)

@@ -169,12 +169,13 @@ extension KernelTests {
             ConvCase(cin: 3, h: 14, w: 9, cout: 3, kh: 5, kw: 5, pads: (4, 4, 4, 4), groups: 3),
         ] + depthwise3x3Cases() }
 
-        /// 3x3 depthwise, stride 1 and 2, read straight from the planes (narrow stride-1 planes through a
-        /// padded copy): widths around the vector width, edge blocks, asymmetric and zero pads, several
-        /// bands, partial channel blocks.
+        /// 3x3 depthwise, stride 1 and 2, read straight from the planes (AVX2: narrow stride-1 planes
+        /// through a padded copy; AVX-512: masked loads, ymm for rows of at most 8): widths around both
+        /// vector widths and MobileNetV2's, edge blocks, asymmetric and zero pads, several bands, partial
+        /// channel blocks.
         static func depthwise3x3Cases() -> [ConvCase] {
             var cases: [ConvCase] = []
-            for (i, w) in [7, 8, 9, 10, 15, 16, 17, 18, 23, 25, 31, 33, 40].enumerated() {
+            for (i, w) in [7, 8, 9, 10, 14, 15, 16, 17, 18, 23, 25, 28, 31, 33, 40, 56].enumerated() {
                 let h = 5 + i % 4
                 cases.append(ConvCase(cin: 9, h: h, w: w, cout: 9, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 9, seed: UInt64(w)))
                 cases.append(ConvCase(cin: 9, h: h + 3, w: w, cout: 9, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1),
@@ -192,6 +193,9 @@ extension KernelTests {
                 ConvCase(cin: 3, h: 2, w: 3, cout: 3, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 3),
                 ConvCase(cin: 3, h: 3, w: 4, cout: 3, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 3),
                 ConvCase(cin: 3, h: 3, w: 3, cout: 3, kh: 3, kw: 3, groups: 3),                       // one output
+                // rows of more than 16 zmm blocks (the AVX-512 kernel's per-call masks cover 16)
+                ConvCase(cin: 2, h: 4, w: 300, cout: 2, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
+                ConvCase(cin: 2, h: 5, w: 611, cout: 2, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 2),
                 // several bands (a band is about 16K outputs)
                 ConvCase(cin: 2, h: 290, w: 64, cout: 2, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
                 ConvCase(cin: 2, h: 521, w: 135, cout: 2, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1), groups: 2),
