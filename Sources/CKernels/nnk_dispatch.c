@@ -50,6 +50,7 @@ static const nnk_kernels nnk_kernels_avx512 = {
     .name = "avx512",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx512,
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,   // (8 lanes: AVX2 suffices)
+    .sgemm_ukernel_rows_x2 = nnk_sgemm_ukernel_rows_x2__avx512,
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx512,
     NNK_AVX2_ENTRIES,
 };

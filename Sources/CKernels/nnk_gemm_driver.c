@@ -125,9 +125,10 @@ static int64_t nnk_ws_b_floats(int64_t N, int64_t K) {
 }
 
 int64_t nnk_gemm_workspace_floats(int64_t M, int64_t N, int64_t K) {
-    // scratch tiles: one per MR rows of an A block (the pixel-major path keeps them all across K blocks)
+    // scratch tiles: one per MR rows of an A block, two with the two-panel micro-kernel (the
+    // pixel-major path keeps them all across K blocks)
     return nnk_round_up(nnk_ws_a_floats(M, K), 16) + nnk_ws_b_floats(N, K) +
-           nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * NNK_NR + NNK_WS_SLACK;
+           2 * nnk_round_up(NNK_MIN(M, NNK_MC), NNK_MR) * NNK_NR + NNK_WS_SLACK;
 }
 
 static nnk_gemm_ws nnk_gemm_ws_split(float *ws, int64_t M, int64_t N, int64_t K) {
@@ -163,28 +164,52 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
     const nnk_gemm_ws ws = nnk_gemm_ws_split(workspace, M, N, K);
     const int64_t kc_max = nnk_gemm_kc(K);
     const int64_t k_blocks = K == 0 ? 1 : nnk_div_up(K, kc_max);
-    if (c_transposed && a->conv && b->kind == NNK_B_PACKED && k_blocks > 1 && m1 - m0 <= NNK_MC) {
-        // Pixel-major convolution over several K blocks: A is packed for all of K once, and each tile
-        // sums its K blocks in its own scratch tile (the same additions in the same order as adding them
-        // into C) before one transposed store, instead of a transposed read-add-store per K block.
+    if (c_transposed && a->conv && b->kind == NNK_B_PACKED && m1 - m0 <= NNK_MC) {
+        // Pixel-major convolution: A is packed for all of K once, and each tile sums its K blocks in its
+        // own scratch tile (the same additions in the same order as adding them into C) before one
+        // transposed store, instead of a transposed read-add-store per K block. Where the table has
+        // the two-panel micro-kernel, 32 channels go together: each A element feeds two panels.
         const int64_t mc = m1 - m0, mcp = nnk_round_up(mc, NNK_MR);
+        float *tile2 = ws.tile + mcp * NNK_NR;           // the second panel's scratch tiles
         for (int64_t kb = 0; kb < k_blocks; kb++) {   // block kb of A at ws.a + mcp * pc
             const int64_t pc = kb * kc_max;
             nnk_pack_a_im2col(a->conv, a->ptr, m0, mc, pc, NNK_MIN(kc_max, K - pc), ws.a + mcp * pc);
         }
-        for (int64_t jr = n0; jr < n1; jr += NNK_NR) {
-            const int64_t nr = NNK_MIN(NNK_NR, n1 - jr);
+        for (int64_t jr = n0; jr < n1;) {
+            const int64_t nr = NNK_MIN(NNK_NR, n1 - jr), nr2 = NNK_MIN(NNK_NR, n1 - jr - nr);
+            const int two = nr2 > 0 && kt->sgemm_ukernel_rows_x2;
             const float *bj = b->ptr + (jr / NNK_NR) * K * NNK_NR;
-            for (int64_t kb = 0; kb < k_blocks; kb++) {     // B's kc x 16 block stays in L1 across the tiles
+            // The next group's B (weights: from memory in a network whose weights outgrow L3) is prefetched
+            // into L2, a share before each of this group's micro-kernel calls: the hardware prefetchers
+            // alone leave the first row tile waiting. A panel is K 64-byte lines.
+            const int64_t next = jr + (two ? NNK_NR + nr2 : nr);
+            const char *pf = (const char *)(b->ptr + (next / NNK_NR) * K * NNK_NR);
+            const int64_t pf_lines = next < n1 ? K * (n1 - next > NNK_NR && kt->sgemm_ukernel_rows_x2 ? 2 : 1) : 0;
+            const int64_t calls = k_blocks * nnk_div_up(mc, NNK_MR), per_call = nnk_div_up(pf_lines, calls);
+            int64_t pf_at = 0;
+            for (int64_t kb = 0; kb < k_blocks; kb++) {     // B's kc x 16 (or 32) block stays in L1 across the tiles
                 const int64_t pc = kb * kc_max, kc = NNK_MIN(kc_max, K - pc);
-                for (int64_t ir = 0; ir < mc; ir += NNK_MR)     // a ragged last tile computes only its rows
-                    kt->sgemm_ukernel_rows(NNK_MIN(NNK_MR, mc - ir), kc, ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR,
-                                           bj + pc * NNK_NR, NNK_NR, ws.tile + ir * NNK_NR, NNK_NR, alpha, kb > 0,
-                                           NULL, 0, 0);
+                for (int64_t ir = 0; ir < mc; ir += NNK_MR) {   // a ragged last tile computes only its rows
+                    const int64_t mr = NNK_MIN(NNK_MR, mc - ir);
+                    const float *ai = ws.a + mcp * pc + (ir / NNK_MR) * kc * NNK_MR;
+                    for (int64_t q = 0; q < per_call && pf_at < pf_lines; q++, pf_at++)
+                        __builtin_prefetch(pf + pf_at * 64, 0, 2);
+                    if (two)
+                        kt->sgemm_ukernel_rows_x2(mr, kc, ai, bj + pc * NNK_NR, bj + K * NNK_NR + pc * NNK_NR,
+                                                  ws.tile + ir * NNK_NR, tile2 + ir * NNK_NR, alpha, kb > 0);
+                    else
+                        kt->sgemm_ukernel_rows(mr, kc, ai, bj + pc * NNK_NR, NNK_NR, ws.tile + ir * NNK_NR, NNK_NR,
+                                               alpha, kb > 0, NULL, 0, 0);
+                }
             }
-            for (int64_t ir = 0; ir < mc; ir += NNK_MR)
-                kt->tile_store_epi(ws.tile + ir * NNK_NR, C + jr * ldc + m0 + ir, ldc, NNK_MIN(NNK_MR, mc - ir), nr, 0,
-                                   1, e, jr, m0 + ir);
+            for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
+                const int64_t mr = NNK_MIN(NNK_MR, mc - ir);
+                kt->tile_store_epi(ws.tile + ir * NNK_NR, C + jr * ldc + m0 + ir, ldc, mr, nr, 0, 1, e, jr, m0 + ir);
+                if (two)
+                    kt->tile_store_epi(tile2 + ir * NNK_NR, C + (jr + NNK_NR) * ldc + m0 + ir, ldc, mr, nr2, 0, 1, e,
+                                       jr + NNK_NR, m0 + ir);
+            }
+            jr += two ? NNK_NR + nr2 : nr;
         }
         return;
     }

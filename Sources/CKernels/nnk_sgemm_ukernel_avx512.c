@@ -65,6 +65,51 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, cons
     NNK_UK_DISPATCH(e, NNK_UK_ROWS, nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR));
 }
 #undef NNK_UK_ROWS
+
+/// Two 6x16 tiles that share A (pixel-major convolutions: 32 output channels of up to 6 pixels): per
+/// k, 2 B loads and 6 broadcasts feed 12 FMAs instead of 6. Each element is the same k-ordered FMA
+/// chain as in nnk_ukernel512_t, scaled and stored (or added) the same way, so the bits are those of
+/// two calls.
+static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
+nnk_ukernel512_x2_t(int64_t kc, const float *a, const float *b0, const float *b1, float *c0, float *c1, float alpha,
+                    int accumulate, const int ROWS) {
+    __m512 acc[2][NNK_MR];
+    for (int i = 0; i < NNK_MR; i++) acc[0][i] = acc[1][i] = _mm512_setzero_ps();
+#pragma clang loop unroll_count(2)
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b0 and b1 are (kc, 16)
+        const __m512 x0 = _mm512_loadu_ps(b0 + k * NNK_NR), x1 = _mm512_loadu_ps(b1 + k * NNK_NR);
+#pragma clang loop unroll(full)
+        for (int i = 0; i < ROWS; i++) {
+            const __m512 ai = _mm512_set1_ps(a[k * NNK_MR + i]);
+            acc[0][i] = _mm512_fmadd_ps(ai, x0, acc[0][i]);
+            acc[1][i] = _mm512_fmadd_ps(ai, x1, acc[1][i]);
+        }
+    }
+    const __m512 va = _mm512_set1_ps(alpha);
+#pragma clang loop unroll(full)
+    for (int i = 0; i < ROWS; i++) {
+        __m512 v0 = _mm512_mul_ps(va, acc[0][i]), v1 = _mm512_mul_ps(va, acc[1][i]);
+        if (accumulate) {
+            v0 = _mm512_add_ps(_mm512_loadu_ps(c0 + i * NNK_NR), v0);
+            v1 = _mm512_add_ps(_mm512_loadu_ps(c1 + i * NNK_NR), v1);
+        }
+        _mm512_storeu_ps(c0 + i * NNK_NR, v0);
+        _mm512_storeu_ps(c1 + i * NNK_NR, v1);
+    }
+}
+
+NNK_TARGET_AVX512
+void nnk_sgemm_ukernel_rows_x2__avx512(int64_t mr, int64_t kc, const float *a, const float *b0, const float *b1,
+                                       float *c0, float *c1, float alpha, int accumulate) {
+    switch (mr) {
+    case 1: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 1); break;
+    case 2: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 2); break;
+    case 3: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 3); break;
+    case 4: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 4); break;
+    case 5: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 5); break;
+    default: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 6); break;
+    }
+}
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
 #endif

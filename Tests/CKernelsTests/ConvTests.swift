@@ -150,6 +150,9 @@ extension KernelTests {
             ConvCase(cin: 8, h: 5, w: 5, cout: 64, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 2),
             ConvCase(n: 2, cin: 40, h: 9, w: 9, cout: 16, kh: 3, kw: 3, stride: (2, 2), pads: (1, 1, 1, 1)),
             ConvCase(cin: 40, h: 7, w: 7, cout: 32, kh: 3, kw: 3, pads: (1, 1, 1, 1)),          // K = 360: transposed tiles accumulate
+            // pixel-major, two panels at a time (AVX-512): a ragged second panel, over one and two K blocks
+            ConvCase(cin: 300, h: 6, w: 6, cout: 30, kh: 1, kw: 1),
+            ConvCase(cin: 20, h: 6, w: 6, cout: 62, kh: 3, kw: 3, pads: (1, 1, 1, 1)),
             ConvCase(cin: 2, h: 9, w: 9, cout: 32, kh: 9, kw: 9, pads: (4, 4, 4, 4)),           // 81 taps: packed without the tap table
             // depthwise
             ConvCase(cin: 13, h: 9, w: 40, cout: 13, kh: 3, kw: 3, pads: (1, 1, 1, 1), groups: 13),

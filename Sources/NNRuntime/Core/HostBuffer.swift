@@ -19,6 +19,8 @@ final class HostBuffer: @unchecked Sendable {
     private static let serial = Mutex<Int>(0)
     /// The adopted array whose storage `pointer` points into (nil: `pointer` is ours to free).
     private let owner: [Float]?
+    /// The huge-page slab `pointer` was carved from (nil: not from one).
+    private let slab: LargePageSlab?
 
     /// `zeroed: false` leaves the contents undefined, for callers that write every byte.
     init(byteCount: Int, key: String? = nil, zeroed: Bool = true) {
@@ -31,25 +33,26 @@ final class HostBuffer: @unchecked Sendable {
         if zeroed { memset(p, 0, max(byteCount, 64)) }
         pointer = p
         owner = nil
+        slab = nil
     }
 
     /// A buffer of `byteCount` bytes, throwing `outOfMemory` (naming `what`) when the system refuses
     /// the memory: for the large buffers a session makes (packed weights, folded constants), whose
-    /// sizes come from the model. The plain initializer is for small ones (per-channel vectors).
+    /// sizes come from the model. They are carved in order from huge-page slabs (`LargePageSlab`),
+    /// which read as zero. The plain initializer is for small ones (per-channel vectors).
     static func allocate(byteCount: Int, key: String? = nil, zeroed: Bool = true, what: String) throws(RuntimeError) -> HostBuffer {
-        var p: UnsafeMutableRawPointer?
-        guard byteCount >= 0, posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else {
+        guard let (p, slab) = LargePageSlab.carve(byteCount) else {
             throw .outOfMemory(what: what, bytes: byteCount)
         }
-        if zeroed { memset(p, 0, max(byteCount, 64)) }
-        return HostBuffer(allocation: p, byteCount: byteCount, key: key)
+        return HostBuffer(allocation: p, byteCount: byteCount, key: key, slab: slab)
     }
 
-    private init(allocation: UnsafeMutableRawPointer, byteCount: Int, key: String?) {
+    private init(allocation: UnsafeMutableRawPointer, byteCount: Int, key: String?, slab: LargePageSlab) {
         self.byteCount = byteCount
         self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
         pointer = allocation
         owner = nil
+        self.slab = slab
     }
 
     /// Shares an array's storage instead of copying it (a model's weights are tens of MB, and
@@ -65,11 +68,13 @@ final class HostBuffer: @unchecked Sendable {
             floats.withUnsafeBytes { if $0.count > 0 { p.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
             pointer = p
             owner = nil
+            slab = nil
             return
         }
         byteCount = floats.count * 4
         self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
         owner = floats
+        slab = nil
         pointer = UnsafeMutableRawPointer(mutating: floats.withUnsafeBytes { $0.baseAddress! })
     }
 
@@ -83,7 +88,7 @@ final class HostBuffer: @unchecked Sendable {
         int64s.withUnsafeBytes { if $0.count > 0 { pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) } }
     }
 
-    deinit { if owner == nil { free(pointer) } }
+    deinit { if owner == nil && slab == nil { free(pointer) } }
 
     var floats: UnsafeMutablePointer<Float> { pointer.assumingMemoryBound(to: Float.self) }
     var int64s: UnsafeMutablePointer<Int64> { pointer.assumingMemoryBound(to: Int64.self) }

@@ -7,33 +7,49 @@ import Darwin
 #endif
 
 /// One run's memory: the activation arena, the table of caller input pointers, and workspaces.
+/// Blocks of a megabyte or more are huge-page mappings (`LargePages`), smaller ones plain memory
+/// (a 2 MiB page for a LeNet's few kilobytes would only grow its footprint).
 final class Arena: @unchecked Sendable {
     let memory: UnsafeMutableRawPointer
     let inputs: UnsafeMutablePointer<UnsafeMutableRawPointer?>
     let workspace: UnsafeMutablePointer<Float>
+    private let memoryBytes: Int, workspaceBytes: Int
+
+    static let mappedFrom = 1 << 20
 
     /// Throws `outOfMemory` when the system refuses either block (nothing is kept).
     init(bytes: Int, inputCount: Int, workspaceFloats: Int) throws(RuntimeError) {
-        var p: UnsafeMutableRawPointer?
-        guard posix_memalign(&p, 64, max(bytes, 64)) == 0, let p else {
+        guard let p = Arena.allocate(bytes) else {
             throw .outOfMemory(what: "the activation arena of a run", bytes: bytes)
         }
-        var w: UnsafeMutableRawPointer?
         let workspaceBytes = workspaceFloats.multipliedReportingOverflow(by: 4)
-        guard !workspaceBytes.overflow, posix_memalign(&w, 64, max(workspaceBytes.partialValue, 64)) == 0, let w else {
-            free(p)
+        guard !workspaceBytes.overflow, let w = Arena.allocate(workspaceBytes.partialValue) else {
+            Arena.release(p, bytes: bytes)
             throw .outOfMemory(what: "the kernels' scratch memory of a run", bytes: workspaceBytes.overflow ? Int.max : workspaceBytes.partialValue)
         }
         memory = p
+        memoryBytes = bytes
+        self.workspaceBytes = workspaceBytes.partialValue
         workspace = w.bindMemory(to: Float.self, capacity: max(workspaceFloats, 16))
         inputs = .allocate(capacity: max(inputCount, 1))
         inputs.initialize(repeating: nil, count: max(inputCount, 1))
     }
 
+    private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        if bytes >= mappedFrom { return LargePages.map(bytes) }
+        var p: UnsafeMutableRawPointer?
+        guard bytes >= 0, posix_memalign(&p, 64, max(bytes, 64)) == 0 else { return nil }
+        return p
+    }
+
+    private static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
+        if bytes >= mappedFrom { LargePages.unmap(pointer, bytes: bytes) } else { free(pointer) }
+    }
+
     deinit {
-        free(memory)
+        Arena.release(memory, bytes: memoryBytes)
         inputs.deallocate()
-        free(workspace)
+        Arena.release(UnsafeMutableRawPointer(workspace), bytes: workspaceBytes)
     }
 }
 

@@ -1,8 +1,8 @@
 // conv_layers.c — times nnk_conv2d alone on the conv layers of the reference CNNs, single-threaded,
 // min over many repetitions (robust on a shared machine). Built and run by tools/bench-conv-layers.
-//   conv_layers [filter] [cold]   filter: substring of the layer name (default: all); cold: evict the
-//   caches before every repetition (input, output and weights come from memory, as in a network whose
-//   tensors outgrow the caches)
+//   conv_layers [filter] [cold|l2cold]   filter: substring of the layer name (default: all); cold: evict
+//   the caches before every repetition (input, output and weights come from memory, as in a network
+//   whose tensors outgrow the caches); l2cold: evict L1 and L2 only (4 MiB: they come from L3)
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,8 +63,9 @@ static double now(void) {
 
 int main(int argc, char **argv) {
     const char *filter = argc > 1 ? argv[1] : "";
-    const int cold = argc > 2 && strcmp(argv[2], "cold") == 0;
-    const size_t evict_n = (size_t)48 << 20;
+    const int l2cold = argc > 2 && strcmp(argv[2], "l2cold") == 0;
+    const int cold = l2cold || (argc > 2 && strcmp(argv[2], "cold") == 0);
+    const size_t evict_n = (size_t)(l2cold ? 4 : 48) << 20;
     char *evict = cold ? malloc(evict_n) : NULL;
     if (evict) memset(evict, 1, evict_n);
     double total = 0;
