@@ -131,37 +131,45 @@ void nnk_conv_chain(const nnk_chain_params *p, const float *input, const float *
     const int64_t C = dw->C_in, H = dw->H, W = dw->W, OHW = dw->OH * dw->OW;
     const int64_t cin = p->C_in > 0 ? p->C_in : C;
     const int64_t image_floats = p->expand_conv ? p->expand.C_in * p->expand.H * p->expand.W : cin * H * W;
-    const int64_t rows = nnk_chain_band_rows(p), bands = nnk_div_up(dw->OH, rows), total = dw->N * bands;
+    const int64_t rows = nnk_chain_band_rows(p), OH = dw->OH, total = dw->N * OH;
     const nnk_chain_ws ws = nnk_chain_ws_split(p, workspace);
-    for (int64_t idx = total * task / ntasks; idx < total * (task + 1) / ntasks; idx++) {
-        const int64_t n = idx / bands, r0 = idx % bands * rows, r1 = NNK_MIN(dw->OH, r0 + rows);
-        int64_t y0, y1;
-        nnk_chain_rows(dw, r0, r1, &y0, &y1);
-        const float *image = input + n * image_floats;
-        const int64_t cols = (y1 - y0) * W;
-        if (p->expand_conv) {                              // rows [y0, y1) of the dense conv's output
-            const nnk_conv2d_params q = nnk_chain_band_expand(&p->expand, y0, y1);
-            const nnk_gemm_a a = {.packed = w_expand};
-            const nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = image, .conv = &q};
-            const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
-            nnk_gemm_block(kt, C, cols, nnk_chain_expand_k(p), 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols,
-                           ws.scratch);
-        } else if (p->C_in > 0) {                          // expanded rows [y0, y1) of every channel
-            const nnk_gemm_a a = {.packed = w_expand};
-            const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = image + y0 * W, .rs = H * W, .cs = 1};
-            const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
-            nnk_gemm_block(kt, C, cols, p->C_in, 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols, ws.scratch);
-        } else {                                           // no expand: the band's rows of the input
-            for (int64_t c = 0; c < C; c++)
-                memcpy(ws.expanded + c * cols, image + c * H * W + y0 * W, (size_t)cols * sizeof(float));
+    // The task's share is an even run of output rows (over the images), cut into even bands of at
+    // most `rows`: whole bands dealt out would leave one task a band more, or a larger one.
+    const int64_t end = total * (task + 1) / ntasks;
+    for (int64_t at = total * task / ntasks; at < end;) {
+        const int64_t n = at / OH, first = at % OH, len = NNK_MIN(end, (n + 1) * OH) - at;  // rows of image n
+        const int64_t nb = nnk_div_up(len, rows);
+        at += len;
+        for (int64_t band = 0; band < nb; band++) {
+            const int64_t r0 = first + len * band / nb, r1 = first + len * (band + 1) / nb;
+            int64_t y0, y1;
+            nnk_chain_rows(dw, r0, r1, &y0, &y1);
+            const float *image = input + n * image_floats;
+            const int64_t cols = (y1 - y0) * W;
+            if (p->expand_conv) {                              // rows [y0, y1) of the dense conv's output
+                const nnk_conv2d_params q = nnk_chain_band_expand(&p->expand, y0, y1);
+                const nnk_gemm_a a = {.packed = w_expand};
+                const nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = image, .conv = &q};
+                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
+                nnk_gemm_block(kt, C, cols, nnk_chain_expand_k(p), 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols,
+                               ws.scratch);
+            } else if (p->C_in > 0) {                          // expanded rows [y0, y1) of every channel
+                const nnk_gemm_a a = {.packed = w_expand};
+                const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = image + y0 * W, .rs = H * W, .cs = 1};
+                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
+                nnk_gemm_block(kt, C, cols, p->C_in, 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols, ws.scratch);
+            } else {                                           // no expand: the band's rows of the input
+                for (int64_t c = 0; c < C; c++)
+                    memcpy(ws.expanded + c * cols, image + c * H * W + y0 * W, (size_t)cols * sizeof(float));
+            }
+            nnk_conv2d_params q = nnk_chain_band_dw(dw, r0, r1, y0, y1);
+            const int64_t out_cols = (r1 - r0) * dw->OW;
+            nnk_conv2d(&q, ws.expanded, w_dw, ws.dw_out, ep_dw, ws.scratch, 0, 1);
+            const nnk_gemm_a a = {.packed = w_project};
+            const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = ws.dw_out, .rs = out_cols, .cs = 1};
+            const nnk_epi e = nnk_epi_make(ep_project, 0, 0, n * p->C_out * OHW + r0 * dw->OW, OHW);
+            nnk_gemm_block(kt, p->C_out, out_cols, C, 1.0f, &a, &b, output + n * p->C_out * OHW + r0 * dw->OW, OHW, 0,
+                           &e, 0, p->C_out, 0, out_cols, ws.scratch);
         }
-        nnk_conv2d_params q = nnk_chain_band_dw(dw, r0, r1, y0, y1);
-        const int64_t out_cols = (r1 - r0) * dw->OW;
-        nnk_conv2d(&q, ws.expanded, w_dw, ws.dw_out, ep_dw, ws.scratch, 0, 1);
-        const nnk_gemm_a a = {.packed = w_project};
-        const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = ws.dw_out, .rs = out_cols, .cs = 1};
-        const nnk_epi e = nnk_epi_make(ep_project, 0, 0, n * p->C_out * OHW + r0 * dw->OW, OHW);
-        nnk_gemm_block(kt, p->C_out, out_cols, C, 1.0f, &a, &b, output + n * p->C_out * OHW + r0 * dw->OW, OHW, 0,
-                       &e, 0, p->C_out, 0, out_cols, ws.scratch);
     }
 }
