@@ -9,8 +9,9 @@
 // may be negative: the packers only compare input rows with 0 and H).
 //
 // For output rows [r0, r1) of image n: the depthwise conv needs expanded rows [y0, y1) (its window
-// rows, clipped to the image); the expand GEMM computes exactly those rows from the input rows (the
-// rows shared with the next band's window are computed again there); the depthwise conv runs on
+// rows, clipped to the image); the expand GEMM computes those rows from the input rows, except the
+// ones the task's previous band of the image expanded (the windows overlap: KH - stride rows), which
+// move within the buffer instead; the depthwise conv runs on
 // them as a sub-image whose top padding is the real padding only at the top of the image; the
 // project GEMM writes output rows [r0, r1) of every channel. Every value is summed in the same order
 // as by nnk_conv2d on the whole tensors (the GEMMs in k order with the same K blocking, the
@@ -74,6 +75,19 @@ static nnk_conv2d_params nnk_chain_band_expand(const nnk_conv2d_params *x, int64
     q.pad_top = x->pad_top - y0 * x->stride_h;
     q.pad_bottom = 0;                                      // (unused by the im2col packers)
     return q;
+}
+
+/// Moves the last `n` floats that the previous band kept of each of C channels (channel c at
+/// buf + c*old_cols + from) to the start of channel c in this band's layout (buf + c*new_cols), in
+/// place. Channel c's destination may cover the source of a later channel (the layout shrinks)
+/// or of an earlier one (it grows): channels go up in the first case and down in the second, so
+/// no source is overwritten before it has moved (each source lies in [c*old_cols + from,
+/// (c+1)*old_cols), and from + n = old_cols).
+static void nnk_chain_keep_rows(float *buf, int64_t C, int64_t old_cols, int64_t from, int64_t new_cols, int64_t n) {
+    if (new_cols <= old_cols)
+        for (int64_t c = 0; c < C; c++) memmove(buf + c * new_cols, buf + c * old_cols + from, (size_t)n * sizeof(float));
+    else
+        for (int64_t c = C - 1; c >= 0; c--) memmove(buf + c * new_cols, buf + c * old_cols + from, (size_t)n * sizeof(float));
 }
 
 typedef struct nnk_chain_ws {
@@ -140,27 +154,39 @@ void nnk_conv_chain(const nnk_chain_params *p, const float *input, const float *
         const int64_t n = at / OH, first = at % OH, len = NNK_MIN(end, (n + 1) * OH) - at;  // rows of image n
         const int64_t nb = nnk_div_up(len, rows);
         at += len;
+        int64_t py0 = 0, py1 = 0;                          // the expanded rows the buffer holds
         for (int64_t band = 0; band < nb; band++) {
             const int64_t r0 = first + len * band / nb, r1 = first + len * (band + 1) / nb;
             int64_t y0, y1;
             nnk_chain_rows(dw, r0, r1, &y0, &y1);
             const float *image = input + n * image_floats;
             const int64_t cols = (y1 - y0) * W;
-            if (p->expand_conv) {                              // rows [y0, y1) of the dense conv's output
-                const nnk_conv2d_params q = nnk_chain_band_expand(&p->expand, y0, y1);
+            // Rows the previous band of this image already expanded (its window overlaps this one's)
+            // move to their places instead of being computed again: the same values, as each
+            // expanded value is one GEMM element whatever columns a call covers.
+            const int64_t keep = band > 0 && py0 <= y0 && y0 < py1 ? NNK_MIN(py1, y1) - y0 : 0;
+            if (keep > 0) nnk_chain_keep_rows(ws.expanded, C, (py1 - py0) * W, (y0 - py0) * W, cols, keep * W);
+            py0 = y0;
+            py1 = y1;
+            const int64_t e0 = y0 + keep, new_cols = (y1 - e0) * W;   // rows [e0, y1) are computed
+            float *dst = ws.expanded + keep * W;
+            if (new_cols == 0) {
+            } else if (p->expand_conv) {                       // rows [e0, y1) of the dense conv's output
+                const nnk_conv2d_params q = nnk_chain_band_expand(&p->expand, e0, y1);
                 const nnk_gemm_a a = {.packed = w_expand};
                 const nnk_gemm_b b = {.kind = NNK_B_IM2COL, .ptr = image, .conv = &q};
-                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
-                nnk_gemm_block(kt, C, cols, nnk_chain_expand_k(p), 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols,
-                               ws.scratch);
-            } else if (p->C_in > 0) {                          // expanded rows [y0, y1) of every channel
+                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, new_cols);
+                nnk_gemm_block(kt, C, new_cols, nnk_chain_expand_k(p), 1.0f, &a, &b, dst, cols, 0, &e, 0, C, 0,
+                               new_cols, ws.scratch);
+            } else if (p->C_in > 0) {                          // expanded rows [e0, y1) of every channel
                 const nnk_gemm_a a = {.packed = w_expand};
-                const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = image + y0 * W, .rs = H * W, .cs = 1};
-                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, cols);
-                nnk_gemm_block(kt, C, cols, p->C_in, 1.0f, &a, &b, ws.expanded, cols, 0, &e, 0, C, 0, cols, ws.scratch);
+                const nnk_gemm_b b = {.kind = NNK_B_STRIDED, .ptr = image + e0 * W, .rs = H * W, .cs = 1};
+                const nnk_epi e = nnk_epi_make(ep_expand, 0, 0, 0, new_cols);
+                nnk_gemm_block(kt, C, new_cols, p->C_in, 1.0f, &a, &b, dst, cols, 0, &e, 0, C, 0, new_cols,
+                               ws.scratch);
             } else {                                           // no expand: the band's rows of the input
                 for (int64_t c = 0; c < C; c++)
-                    memcpy(ws.expanded + c * cols, image + c * H * W + y0 * W, (size_t)cols * sizeof(float));
+                    memcpy(dst + c * cols, image + c * H * W + e0 * W, (size_t)new_cols * sizeof(float));
             }
             nnk_conv2d_params q = nnk_chain_band_dw(dw, r0, r1, y0, y1);
             const int64_t out_cols = (r1 - r0) * dw->OW;

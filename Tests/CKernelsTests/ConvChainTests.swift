@@ -108,6 +108,9 @@ extension KernelTests {
             ChainCase(n: 2, cin: 7, c: 13, cout: 5, h: 9, w: 11),                    // one band, ragged sizes
             ChainCase(cin: 5, c: 40, cout: 9, h: 61, w: 37, stride: 2),              // odd sizes, last band short
             ChainCase(cin: 3, c: 11, cout: 8, h: 20, w: 23, k: 5, pad: 2),           // 5x5
+            // several bands of 5x5 windows (4 and 3 expanded rows carried from band to band)
+            ChainCase(cin: 8, c: 96, cout: 16, h: 90, w: 64, k: 5, pad: 2),
+            ChainCase(cin: 8, c: 80, cout: 12, h: 101, w: 70, k: 5, stride: 2, pad: 2),
             ChainCase(cin: 0, c: 32, cout: 16, h: 112, w: 112, expand: false),       // no expand
             ChainCase(n: 2, cin: 0, c: 9, cout: 7, h: 33, w: 17, stride: 2, expand: false),
             // a dense first conv (a stem): MobileNetV2's, and odd sizes, kernels, strides and pads
