@@ -195,8 +195,9 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                     for (int64_t q = 0; q < per_call && pf_at < pf_lines; q++, pf_at++)
                         __builtin_prefetch(pf + pf_at * 64, 0, 2);
                     if (two)
-                        kt->sgemm_ukernel_rows_x2(mr, kc, ai, bj + pc * NNK_NR, bj + K * NNK_NR + pc * NNK_NR,
-                                                  ws.tile + ir * NNK_NR, tile2 + ir * NNK_NR, alpha, kb > 0);
+                        kt->sgemm_ukernel_rows_x2(mr, kc, ai, bj + pc * NNK_NR, bj + K * NNK_NR + pc * NNK_NR, NNK_NR,
+                                                  ws.tile + ir * NNK_NR, tile2 + ir * NNK_NR, NNK_NR, alpha, kb > 0,
+                                                  NULL, 0, 0);
                     else
                         kt->sgemm_ukernel_rows(mr, kc, ai, bj + pc * NNK_NR, NNK_NR, ws.tile + ir * NNK_NR, NNK_NR,
                                                alpha, kb > 0, NULL, 0, 0);
@@ -242,6 +243,20 @@ void nnk_gemm_block(const nnk_kernels *kt, int64_t M, int64_t N, int64_t K, floa
                 }
                 for (int64_t jr = 0; jr < nc; jr += NNK_NR) {  // micro-panel of columns
                     const int64_t nr = NNK_MIN(NNK_NR, nc - jr);
+                    if (kt->sgemm_ukernel_rows_x2 && !c_transposed && jr + 2 * NNK_NR <= nc) {
+                        // two full panels at a time: each A element (from L2) feeds both
+                        const float *b0 = direct_b ? b->ptr + pc * b->rs + jc + jr : bp + (jr / NNK_NR) * b_stride;
+                        const float *b1 = direct_b ? b0 + NNK_NR : b0 + b_stride;
+                        const int64_t ldb2 = direct_b ? b->rs : NNK_NR;
+                        for (int64_t ir = 0; ir < mc; ir += NNK_MR) {
+                            float *c = C + (ic + ir) * ldc + jc + jr;
+                            kt->sgemm_ukernel_rows_x2(NNK_MIN(NNK_MR, mc - ir), kc, ap + (ir / NNK_MR) * a_stride, b0, b1,
+                                                      ldb2, c, c + NNK_NR, ldc, alpha, accumulate, last ? e : NULL,
+                                                      ic + ir, jc + jr);
+                        }
+                        jr += NNK_NR;
+                        continue;
+                    }
                     const float *bj;
                     int64_t ldb = NNK_NR;
                     if (nr <= NNK_NR / 2 && !c_transposed) {      // a narrow ragged panel: half the work

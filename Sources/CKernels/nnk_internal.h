@@ -127,12 +127,14 @@ typedef struct nnk_kernels {
     /// nnk_epi_fusable(e); the same bits either way).
     void (*sgemm_ukernel_rows)(int64_t mr, int64_t kc, const float *a, const float *b, int64_t ldb, float *c,
                                int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0);
-    /// Two sgemm_ukernel_rows tiles side by side without epilogue, sharing A: C0 = alpha * a * b0 and
-    /// C1 = alpha * a * b1 (+ C0, C1 when accumulate), each tile (mr, 16) with row stride 16, B panels
-    /// of 16-float rows with row stride 16. The same sums as two calls, with each A element loaded
-    /// once for both (12 accumulators). NULL where the registers do not allow it (AVX2: 16 ymm).
-    void (*sgemm_ukernel_rows_x2)(int64_t mr, int64_t kc, const float *a, const float *b0, const float *b1, float *c0,
-                                  float *c1, float alpha, int accumulate);
+    /// Two sgemm_ukernel_rows tiles side by side that share A: C0 = alpha * a * b0 and C1 = alpha * a *
+    /// b1 (+ C0, C1 when accumulate), B panels of 16-float rows with row stride ldb, C tiles (mr, 16)
+    /// with row stride ldc, then e's epilogue (tile 1's first column is n0 + 16). The bits of two
+    /// sgemm_ukernel_rows calls, with each A element loaded once for both (12 accumulators). NULL
+    /// where the registers do not allow it (AVX2: 16 ymm).
+    void (*sgemm_ukernel_rows_x2)(int64_t mr, int64_t kc, const float *a, const float *b0, const float *b1,
+                                  int64_t ldb, float *c0, float *c1, int64_t ldc, float alpha, int accumulate,
+                                  const nnk_epi *e, int64_t m0, int64_t n0);
     /// sgemm_ukernel_rows for a ragged last panel of nr <= 8 columns: reads only B's first nr columns
     /// of each row (so B may end there) and writes C[0:mr, 0:nr]; the same sums, about half the work.
     void (*sgemm_ukernel_narrow)(int64_t mr, int64_t nr, int64_t kc, const float *a, const float *b, int64_t ldb,
@@ -236,8 +238,8 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t, int64_t, const float *, const float
                                     float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_sgemm_ukernel_narrow__avx2_fma(int64_t, int64_t, int64_t, const float *, const float *, int64_t, float *,
                                         int64_t, float, int, const nnk_epi *, int64_t, int64_t);
-void nnk_sgemm_ukernel_rows_x2__avx512(int64_t, int64_t, const float *, const float *, const float *, float *,
-                                       float *, float, int);
+void nnk_sgemm_ukernel_rows_x2__avx512(int64_t, int64_t, const float *, const float *, const float *, int64_t,
+                                       float *, float *, int64_t, float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_dwconv2d_c8__avx512(const nnk_conv2d_params *, const float *, const float *, float *, const nnk_epi *,
                              int64_t, int64_t, int64_t, int64_t, float *);
 #endif

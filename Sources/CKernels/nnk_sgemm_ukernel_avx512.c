@@ -66,18 +66,19 @@ void nnk_sgemm_ukernel_rows__avx512(int64_t mr, int64_t kc, const float *a, cons
 }
 #undef NNK_UK_ROWS
 
-/// Two 6x16 tiles that share A (pixel-major convolutions: 32 output channels of up to 6 pixels): per
-/// k, 2 B loads and 6 broadcasts feed 12 FMAs instead of 6. Each element is the same k-ordered FMA
-/// chain as in nnk_ukernel512_t, scaled and stored (or added) the same way, so the bits are those of
-/// two calls.
+/// Two 6x16 tiles side by side that share A: per k, 2 B loads and 6 broadcasts feed 12 FMAs instead
+/// of 6, so A is read half as often (from L2: a layer's weights, re-read for every 16 columns). Each
+/// element is the same k-ordered FMA chain as in nnk_ukernel512_t, scaled, added and put through the
+/// same epilogue (tile 1's columns start at n0 + 16), so the bits are those of two calls.
 static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
-nnk_ukernel512_x2_t(int64_t kc, const float *a, const float *b0, const float *b1, float *c0, float *c1, float alpha,
-                    int accumulate, const int ROWS) {
+nnk_ukernel512_x2_t(int64_t kc, const float *a, const float *b0, const float *b1, int64_t ldb, float *c0, float *c1,
+                    int64_t ldc, float alpha, int accumulate, const nnk_epi *e, int64_t m0, int64_t n0, const int ROWS,
+                    const int EPI, const int ACT) {
     __m512 acc[2][NNK_MR];
     for (int i = 0; i < NNK_MR; i++) acc[0][i] = acc[1][i] = _mm512_setzero_ps();
 #pragma clang loop unroll_count(2)
-    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b0 and b1 are (kc, 16)
-        const __m512 x0 = _mm512_loadu_ps(b0 + k * NNK_NR), x1 = _mm512_loadu_ps(b1 + k * NNK_NR);
+    for (int64_t k = 0; k < kc; k++) {          // a is (kc, 6), b0 and b1 are (kc, 16) with row stride ldb
+        const __m512 x0 = _mm512_loadu_ps(b0 + k * ldb), x1 = _mm512_loadu_ps(b1 + k * ldb);
 #pragma clang loop unroll(full)
         for (int i = 0; i < ROWS; i++) {
             const __m512 ai = _mm512_set1_ps(a[k * NNK_MR + i]);
@@ -87,29 +88,44 @@ nnk_ukernel512_x2_t(int64_t kc, const float *a, const float *b0, const float *b1
     }
     const __m512 va = _mm512_set1_ps(alpha);
 #pragma clang loop unroll(full)
-    for (int i = 0; i < ROWS; i++) {
-        __m512 v0 = _mm512_mul_ps(va, acc[0][i]), v1 = _mm512_mul_ps(va, acc[1][i]);
-        if (accumulate) {
-            v0 = _mm512_add_ps(_mm512_loadu_ps(c0 + i * NNK_NR), v0);
-            v1 = _mm512_add_ps(_mm512_loadu_ps(c1 + i * NNK_NR), v1);
+    for (int h = 0; h < 2; h++) {
+        const nnk_epi_rows r = nnk_epi_rows_at(EPI ? e : NULL, m0, n0 + h * NNK_NR);
+        const __m512 lo = _mm512_set1_ps(r.alpha), hi = _mm512_set1_ps(r.beta);
+        (void)lo, (void)hi;
+        float *c = h ? c1 : c0;
+#pragma clang loop unroll(full)
+        for (int i = 0; i < ROWS; i++) {
+            float *ci = c + i * ldc;
+            __m512 v = _mm512_mul_ps(va, acc[h][i]);
+            if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(ci), v);
+            if (EPI) {
+                if (r.bias) v = _mm512_add_ps(v, _mm512_set1_ps(r.bias[i]));
+                if (r.res) v = _mm512_add_ps(v, _mm512_loadu_ps(r.res + i * r.res_ld));
+                if (ACT == NNK_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+                if (ACT == NNK_ACT_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
+                if (r.scale) v = _mm512_mul_ps(v, _mm512_set1_ps(r.scale[i]));
+                if (r.shift) v = _mm512_add_ps(v, _mm512_set1_ps(r.shift[i]));
+            }
+            _mm512_storeu_ps(ci, v);
         }
-        _mm512_storeu_ps(c0 + i * NNK_NR, v0);
-        _mm512_storeu_ps(c1 + i * NNK_NR, v1);
     }
 }
 
+// NNK_UK_ROWS_OF's argument list, with the second panel's b1 and c1 taken from the caller's scope
+#define NNK_X2_T(kc, a, b, ldb, c, ldc, alpha, accumulate, e, m0, n0, R, EPI, ACT) \
+    nnk_ukernel512_x2_t(kc, a, b, b1, ldb, c, c1, ldc, alpha, accumulate, e, m0, n0, R, EPI, ACT)
+#define NNK_UK_ROWS_X2(EPI, ACT) NNK_UK_ROWS_OF(NNK_X2_T, EPI, ACT)
+
 NNK_TARGET_AVX512
-void nnk_sgemm_ukernel_rows_x2__avx512(int64_t mr, int64_t kc, const float *a, const float *b0, const float *b1,
-                                       float *c0, float *c1, float alpha, int accumulate) {
-    switch (mr) {
-    case 1: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 1); break;
-    case 2: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 2); break;
-    case 3: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 3); break;
-    case 4: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 4); break;
-    case 5: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 5); break;
-    default: nnk_ukernel512_x2_t(kc, a, b0, b1, c0, c1, alpha, accumulate, 6); break;
-    }
+void nnk_sgemm_ukernel_rows_x2__avx512(int64_t mr, int64_t kc, const float *a, const float *b, const float *b1,
+                                       int64_t ldb, float *c, float *c1, int64_t ldc, float alpha, int accumulate,
+                                       const nnk_epi *e, int64_t m0, int64_t n0) {
+    NNK_UK_DISPATCH(e, NNK_UK_ROWS_X2,
+                    (nnk_epilogue_tile__avx2_fma(e, c, ldc, m0, n0, mr, NNK_NR),
+                     nnk_epilogue_tile__avx2_fma(e, c1, ldc, m0, n0 + NNK_NR, mr, NNK_NR)));
 }
+#undef NNK_UK_ROWS_X2
+#undef NNK_X2_T
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
 #endif
