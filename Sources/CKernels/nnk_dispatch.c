@@ -24,10 +24,10 @@ static const nnk_kernels nnk_kernels_reference = {
 };
 
 #if NNK_HAVE_AVX2
-// AVX-512 changes the micro-kernels and the depthwise kernel; every other entry is the AVX2 one.
+// AVX-512 changes the micro-kernels, the depthwise kernel and the transposed tile store; every other
+// entry is the AVX2 one.
 #define NNK_AVX2_ENTRIES                                         \
     .tile_store = nnk_tile_store__avx2_fma,                      \
-    .tile_store_epi = nnk_tile_store_epi__avx2_fma,              \
     .epilogue_tile = nnk_epilogue_tile__avx2_fma,                \
     .activation = nnk_activation__avx2_fma,                      \
     .affine_row = nnk_affine_row__avx2_fma,                      \
@@ -44,6 +44,7 @@ static const nnk_kernels nnk_kernels_avx2_fma = {
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx2_fma,
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
+    .tile_store_epi = nnk_tile_store_epi__avx2_fma,
     NNK_AVX2_ENTRIES,
 };
 static const nnk_kernels nnk_kernels_avx512 = {
@@ -52,6 +53,7 @@ static const nnk_kernels nnk_kernels_avx512 = {
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,   // (8 lanes: AVX2 suffices)
     .sgemm_ukernel_rows_x2 = nnk_sgemm_ukernel_rows_x2__avx512,
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx512,
+    .tile_store_epi = nnk_tile_store_epi__avx512,
     NNK_AVX2_ENTRIES,
 };
 #undef NNK_AVX2_ENTRIES

@@ -8,6 +8,7 @@
 #include "nnk_internal.h"
 #if NNK_HAVE_AVX2
 #include <immintrin.h>
+#include "nnk_avx2_math.h"
 
 #define NNK_ROW_FMA(i)                                                      \
     do {                                                                    \
@@ -126,6 +127,51 @@ void nnk_sgemm_ukernel_rows_x2__avx512(int64_t mr, int64_t kc, const float *a, c
 }
 #undef NNK_UK_ROWS_X2
 #undef NNK_X2_T
+
+/// A whole (mr x 16) tile of a pixel-major GEMM stored transposed (column j, channel m0 + j, to
+/// c + j*ldc: mr consecutive pixels) with the epilogue: the AVX2 kernel's 8x8 transposes and the
+/// same operations in the same order, every loop unrolled (the transposed rows stay in registers)
+/// and each column one masked store of mr floats, which AVX-512 makes one fast instruction.
+static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
+nnk_tile_store_t512(const float *tile, float *c, int64_t ldc, int64_t mr, int accumulate, const nnk_epi *e,
+                    int64_t m0, int64_t n0, const int ACT) {
+    const __mmask8 rows = (__mmask8)((1u << mr) - 1u);
+    const __m256 lo = _mm256_set1_ps(e->alpha), hi = _mm256_set1_ps(e->beta);
+#pragma clang loop unroll(full)
+    for (int h = 0; h < 2; h++) {
+        __m256 r[8];
+#pragma clang loop unroll(full)
+        for (int i = 0; i < 8; i++) r[i] = i < NNK_MR ? _mm256_loadu_ps(tile + i * NNK_NR + 8 * h) : _mm256_setzero_ps();
+        nnk_transpose8x8(r);                    // r[j] = column 8h + j, lanes = pixels
+#pragma clang loop unroll(full)
+        for (int j = 0; j < 8; j++) {
+            const int64_t m = m0 + 8 * h + j;
+            float *d = c + (8 * h + j) * ldc;
+            __m256 v = accumulate ? _mm256_add_ps(r[j], _mm256_maskz_loadu_ps(rows, d)) : r[j];
+            if (e->bias) v = _mm256_add_ps(v, _mm256_set1_ps(e->bias[m]));
+            if (e->residual) v = _mm256_add_ps(v, _mm256_maskz_loadu_ps(rows, e->residual + m * e->res_ld + n0));
+            v = nnk_v_act(ACT, v, lo, hi);
+            if (e->scale) v = _mm256_mul_ps(v, _mm256_set1_ps(e->scale[m]));
+            if (e->shift) v = _mm256_add_ps(v, _mm256_set1_ps(e->shift[m]));
+            _mm256_mask_storeu_ps(d, rows, v);
+        }
+    }
+}
+
+NNK_TARGET_AVX512
+void nnk_tile_store_epi__avx512(const float *tile, float *c, int64_t ldc, int64_t mr, int64_t nr, int accumulate,
+                                int transposed, const nnk_epi *e, int64_t m0, int64_t n0) {
+    if (!transposed || nr != NNK_NR || !e || !nnk_epi_fusable(e)) {
+        nnk_tile_store_epi__avx2_fma(tile, c, ldc, mr, nr, accumulate, transposed, e, m0, n0);
+        return;
+    }
+    const nnk_epi local = *e;
+    switch (local.act) {
+    case NNK_ACT_RELU: nnk_tile_store_t512(tile, c, ldc, mr, accumulate, &local, m0, n0, NNK_ACT_RELU); break;
+    case NNK_ACT_CLIP: nnk_tile_store_t512(tile, c, ldc, mr, accumulate, &local, m0, n0, NNK_ACT_CLIP); break;
+    default: nnk_tile_store_t512(tile, c, ldc, mr, accumulate, &local, m0, n0, NNK_ACT_NONE); break;
+    }
+}
 #undef NNK_ROW_FMA
 #undef NNK_ROW_STORE
 #endif
