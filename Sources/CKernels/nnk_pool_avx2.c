@@ -71,8 +71,48 @@ nnk_pool2d_plane_sw(const nnk_pool_params *p, int is_avg, const float *in, float
     }
 }
 
+/// 2x2 max pooling, stride 2, no padding (LeNet's and VGG's): each output row from its two input rows,
+/// 8 outputs per step from 16 columns of each row split into even and odd ones (the last step reads
+/// only the row's columns). Each row's pair is taken first, then the two rows: with nnk_v_max_nan
+/// that is the window's (kh, kw) order's result bit for bit (the last NaN wins, equal values keep
+/// the first), so small planes (an 8x8 plane has 4 outputs a row) need no scalar windows.
+static NNK_TARGET_AVX2 void nnk_maxpool2x2s2_plane(const nnk_pool_params *p, const float *in, float *out) {
+    const int64_t W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const float *r0 = in + 2 * oh * W, *r1 = r0 + W;
+        float *o = out + oh * OW;
+        for (int64_t ow = 0; ow < OW; ow += 8) {
+            const int64_t n = NNK_MIN(8, OW - ow), cols = 2 * n;   // outputs, input columns
+            __m256 a0, b0, a1, b1;
+            if (n == 8) {
+                a0 = _mm256_loadu_ps(r0 + 2 * ow), b0 = _mm256_loadu_ps(r0 + 2 * ow + 8);
+                a1 = _mm256_loadu_ps(r1 + 2 * ow), b1 = _mm256_loadu_ps(r1 + 2 * ow + 8);
+            } else {
+                const __m256i ma = nnk_v_tail_mask(NNK_MIN(8, cols)), mb = nnk_v_tail_mask(cols - 8);
+                a0 = _mm256_maskload_ps(r0 + 2 * ow, ma), b0 = _mm256_maskload_ps(r0 + 2 * ow + 8, mb);
+                a1 = _mm256_maskload_ps(r1 + 2 * ow, ma), b1 = _mm256_maskload_ps(r1 + 2 * ow + 8, mb);
+            }
+            // even columns (kw 0) and odd ones (kw 1), outputs 0 1 4 5 | 2 3 6 7 until the permute
+            const __m256 h0 = nnk_v_max_nan(_mm256_shuffle_ps(a0, b0, _MM_SHUFFLE(2, 0, 2, 0)),
+                                            _mm256_shuffle_ps(a0, b0, _MM_SHUFFLE(3, 1, 3, 1)));
+            const __m256 h1 = nnk_v_max_nan(_mm256_shuffle_ps(a1, b1, _MM_SHUFFLE(2, 0, 2, 0)),
+                                            _mm256_shuffle_ps(a1, b1, _MM_SHUFFLE(3, 1, 3, 1)));
+            const __m256 m = _mm256_castpd_ps(
+                _mm256_permute4x64_pd(_mm256_castps_pd(nnk_v_max_nan(h0, h1)), _MM_SHUFFLE(3, 1, 2, 0)));
+            if (n == 8) _mm256_storeu_ps(o + ow, m);
+            else nnk_v_store_first(o + ow, m, n);
+        }
+    }
+}
+
 NNK_TARGET_AVX2
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *p, int is_avg, const float *in, float *out) {
+    if (!is_avg && p->kernel[0] == 2 && p->kernel[1] == 2 && p->strides[0] == 2 && p->strides[1] == 2 &&
+        p->dilations[0] == 1 && p->dilations[1] == 1 && !p->pads[0] && !p->pads[1] &&
+        2 * p->out_shape[0] <= p->in_shape[0] && 2 * p->out_shape[1] <= p->in_shape[1]) {
+        nnk_maxpool2x2s2_plane(p, in, out);
+        return;
+    }
     if (p->strides[1] == 1)
         nnk_pool2d_plane_sw(p, is_avg, in, out, 1);
     else if (p->strides[1] == 2)
