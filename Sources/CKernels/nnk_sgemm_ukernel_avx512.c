@@ -14,24 +14,27 @@
     do {                                                                    \
         if ((i) < ROWS) c##i = _mm512_fmadd_ps(_mm512_set1_ps(a[i]), b0, c##i); \
     } while (0)
-// With EPI, the epilogue (row bias, residual, activation ACT, post scale and shift) runs on the
-// registers before the one store, as in the AVX2 kernel.
-#define NNK_ROW_STORE(i)                                                            \
-    do {                                                                            \
-        if ((i) < ROWS) {                                                           \
-            float *ci = c + (i) * ldc;                                              \
-            __m512 v = _mm512_mul_ps(va, c##i);                                     \
-            if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(ci), v);              \
-            if (EPI) {                                                              \
-                if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[i]));            \
-                if (res) v = _mm512_add_ps(v, _mm512_loadu_ps(res + (i) * res_ld)); \
-                if (ACT == NNK_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v); \
-                if (ACT == NNK_ACT_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v)); \
-                if (scale) v = _mm512_mul_ps(v, _mm512_set1_ps(scale[i]));          \
-                if (shift) v = _mm512_add_ps(v, _mm512_set1_ps(shift[i]));          \
-            }                                                                       \
-            _mm512_storeu_ps(ci, v);                                                \
-        }                                                                           \
+/// Row i of a tile from its accumulator: alpha * acc (+ the stored row when accumulating), then with
+/// EPI the epilogue (row bias, residual, activation ACT, post scale and shift) on the register before
+/// the one store, as in the AVX2 kernel.
+static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
+nnk_row_store512(float *ci, __m512 acc, __m512 va, int accumulate, const nnk_epi_rows *r, int i, const int EPI,
+                 const int ACT) {
+    __m512 v = _mm512_mul_ps(va, acc);
+    if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(ci), v);
+    if (EPI) {
+        if (r->bias) v = _mm512_add_ps(v, _mm512_set1_ps(r->bias[i]));
+        if (r->res) v = _mm512_add_ps(v, _mm512_loadu_ps(r->res + i * r->res_ld));
+        if (ACT == NNK_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+        if (ACT == NNK_ACT_CLIP) v = _mm512_min_ps(_mm512_set1_ps(r->beta), _mm512_max_ps(_mm512_set1_ps(r->alpha), v));
+        if (r->scale) v = _mm512_mul_ps(v, _mm512_set1_ps(r->scale[i]));
+        if (r->shift) v = _mm512_add_ps(v, _mm512_set1_ps(r->shift[i]));
+    }
+    _mm512_storeu_ps(ci, v);
+}
+#define NNK_ROW_STORE(i)                                                                          \
+    do {                                                                                          \
+        if ((i) < ROWS) nnk_row_store512(c + (i) * ldc, c##i, va, accumulate, &r, i, EPI, ACT);  \
     } while (0)
 
 static inline NNK_TARGET_AVX512 __attribute__((always_inline)) void
@@ -49,10 +52,6 @@ nnk_ukernel512_t(int64_t kc, const float *a, const float *b, int64_t ldb, float 
     }
     const __m512 va = _mm512_set1_ps(alpha);
     const nnk_epi_rows r = nnk_epi_rows_at(EPI ? e : NULL, m0, n0);
-    const float *bias = r.bias, *res = r.res, *scale = r.scale, *shift = r.shift;
-    const int64_t res_ld = r.res_ld;
-    const __m512 lo = _mm512_set1_ps(r.alpha), hi = _mm512_set1_ps(r.beta);
-    (void)lo, (void)hi;
     NNK_ROW_STORE(0); NNK_ROW_STORE(1); NNK_ROW_STORE(2);
     NNK_ROW_STORE(3); NNK_ROW_STORE(4); NNK_ROW_STORE(5);
 }
@@ -91,24 +90,8 @@ nnk_ukernel512_x2_t(int64_t kc, const float *a, const float *b0, const float *b1
 #pragma clang loop unroll(full)
     for (int h = 0; h < 2; h++) {
         const nnk_epi_rows r = nnk_epi_rows_at(EPI ? e : NULL, m0, n0 + h * NNK_NR);
-        const __m512 lo = _mm512_set1_ps(r.alpha), hi = _mm512_set1_ps(r.beta);
-        (void)lo, (void)hi;
-        float *c = h ? c1 : c0;
 #pragma clang loop unroll(full)
-        for (int i = 0; i < ROWS; i++) {
-            float *ci = c + i * ldc;
-            __m512 v = _mm512_mul_ps(va, acc[h][i]);
-            if (accumulate) v = _mm512_add_ps(_mm512_loadu_ps(ci), v);
-            if (EPI) {
-                if (r.bias) v = _mm512_add_ps(v, _mm512_set1_ps(r.bias[i]));
-                if (r.res) v = _mm512_add_ps(v, _mm512_loadu_ps(r.res + i * r.res_ld));
-                if (ACT == NNK_ACT_RELU) v = _mm512_max_ps(_mm512_setzero_ps(), v);
-                if (ACT == NNK_ACT_CLIP) v = _mm512_min_ps(hi, _mm512_max_ps(lo, v));
-                if (r.scale) v = _mm512_mul_ps(v, _mm512_set1_ps(r.scale[i]));
-                if (r.shift) v = _mm512_add_ps(v, _mm512_set1_ps(r.shift[i]));
-            }
-            _mm512_storeu_ps(ci, v);
-        }
+        for (int i = 0; i < ROWS; i++) nnk_row_store512((h ? c1 : c0) + i * ldc, acc[h][i], va, accumulate, &r, i, EPI, ACT);
     }
 }
 
