@@ -318,7 +318,7 @@ import Glibc
             #expect(throws: RuntimeError.self) { try session.run([Tensor(shape: shape, floats: [1, 2])]) }
             [Float](repeating: 0, count: 4).withUnsafeBytes { raw in
                 var out = [Float](repeating: 0, count: 4)
-                out.withUnsafeMutableBytes { o in
+                _ = out.withUnsafeMutableBytes { o in
                     #expect(throws: RuntimeError.self) {
                         try session.run(inputs: [InferenceSession.InputBuffer(shape: shape, bytes: raw)], outputs: [o])
                     }
