@@ -105,8 +105,70 @@ static NNK_TARGET_AVX2 void nnk_maxpool2x2s2_plane(const nnk_pool_params *p, con
     }
 }
 
+/// Even columns of 16 loaded from x (lane j = column x + j): with EDGE, columns outside [0, W) read as
+/// -inf (a max ignores them, as it ignores padding). Lanes come out 0 1 4 5 | 2 3 6 7 (see below).
+static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
+nnk_pool_split16(const float *row, int64_t x, int64_t W, __m256 *even, __m256 *odd, const int EDGE) {
+    __m256 a, b;
+    if (EDGE) {
+        const __m256i col = _mm256_add_epi32(_mm256_set1_epi32((int)x), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+        const __m256i w = _mm256_set1_epi32((int)W), m1 = _mm256_set1_epi32(-1), eight = _mm256_set1_epi32(8);
+        const __m256i ma = _mm256_and_si256(_mm256_cmpgt_epi32(col, m1), _mm256_cmpgt_epi32(w, col));
+        const __m256i colb = _mm256_add_epi32(col, eight);
+        const __m256i mb = _mm256_and_si256(_mm256_cmpgt_epi32(colb, m1), _mm256_cmpgt_epi32(w, colb));
+        const __m256 ninf = _mm256_set1_ps(-INFINITY);
+        a = _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + x, ma), _mm256_castsi256_ps(ma));
+        b = _mm256_blendv_ps(ninf, _mm256_maskload_ps(row + x + 8, mb), _mm256_castsi256_ps(mb));
+    } else {
+        a = _mm256_loadu_ps(row + x);
+        b = _mm256_loadu_ps(row + x + 8);
+    }
+    *even = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    *odd = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));
+}
+
+/// 3x3 max pooling, stride 2 (ResNet's, after its stem), any padding: 8 outputs per step, each input
+/// row's three taps first (columns 2x-pl, +1, +2 from two even/odd splits), then the rows in order,
+/// which with nnk_v_max_nan is the window's (kh, kw) order's result bit for bit (see
+/// nnk_maxpool2x2s2_plane); rows outside the input are skipped, columns outside it read as -inf.
+static NNK_TARGET_AVX2 void nnk_maxpool3x3s2_plane(const nnk_pool_params *p, const float *in, float *out) {
+    const int64_t H = p->in_shape[0], W = p->in_shape[1], OH = p->out_shape[0], OW = p->out_shape[1];
+    const int64_t pt = p->pads[0], pl = p->pads[1];
+    for (int64_t oh = 0; oh < OH; oh++) {
+        const int64_t ih0 = 2 * oh - pt, kh0 = NNK_MAX(0, -ih0), kh1 = NNK_MIN(3, H - ih0);
+        float *o = out + oh * OW;
+        for (int64_t ow = 0; ow < OW; ow += 8) {
+            const int64_t n = NNK_MIN(8, OW - ow), x = 2 * ow - pl;    // lane j reads columns x + 2j + kw
+            const int edge = x < 0 || x + 18 > W;
+            __m256 acc = _mm256_set1_ps(-INFINITY);
+            for (int64_t kh = kh0; kh < kh1; kh++) {
+                const float *row = in + (ih0 + kh) * W;
+                __m256 e0, o0, e2, o2;
+                if (edge) {
+                    nnk_pool_split16(row, x, W, &e0, &o0, 1);
+                    nnk_pool_split16(row, x + 2, W, &e2, &o2, 1);
+                } else {
+                    nnk_pool_split16(row, x, W, &e0, &o0, 0);
+                    nnk_pool_split16(row, x + 2, W, &e2, &o2, 0);
+                }
+                const __m256 h = nnk_v_max_nan(nnk_v_max_nan(e0, o0), e2);
+                acc = kh == kh0 ? h : nnk_v_max_nan(acc, h);
+            }
+            const __m256 m = _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(acc), _MM_SHUFFLE(3, 1, 2, 0)));
+            if (n == 8) _mm256_storeu_ps(o + ow, m);
+            else nnk_v_store_first(o + ow, m, n);
+        }
+    }
+}
+
 NNK_TARGET_AVX2
 void nnk_pool2d_plane__avx2_fma(const nnk_pool_params *p, int is_avg, const float *in, float *out) {
+    if (!is_avg && p->kernel[0] == 3 && p->kernel[1] == 3 && p->strides[0] == 2 && p->strides[1] == 2 &&
+        p->dilations[0] == 1 && p->dilations[1] == 1 && p->pads[0] <= 2 && p->pads[1] <= 2 &&
+        p->pads[2] <= 2 && p->pads[3] <= 2 && p->in_shape[0] >= 1 && p->in_shape[1] >= 1) {
+        nnk_maxpool3x3s2_plane(p, in, out);
+        return;
+    }
     if (!is_avg && p->kernel[0] == 2 && p->kernel[1] == 2 && p->strides[0] == 2 && p->strides[1] == 2 &&
         p->dilations[0] == 1 && p->dilations[1] == 1 && !p->pads[0] && !p->pads[1] &&
         2 * p->out_shape[0] <= p->in_shape[0] && 2 * p->out_shape[1] <= p->in_shape[1]) {

@@ -80,6 +80,12 @@ extension KernelTests {
             PoolCase([5, 3], kernel: [2, 2], strides: [2, 2]),
             PoolCase([7, 7], kernel: [2, 2], strides: [2, 2], ceil: true),
             PoolCase([11, 37], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+            // 3x3 stride 2 (its own AVX2 path): ResNet's, unpadded, padded 2 on some sides, a window
+            // wholly in the padding (ceil mode)
+            PoolCase([16, 112], kernel: [3, 3], strides: [2, 2], pads: [1, 1, 1, 1]),
+            PoolCase([6, 50], kernel: [3, 3], strides: [2, 2]),
+            PoolCase([6, 50], kernel: [3, 3], strides: [2, 2], pads: [0, 2, 2, 0]),
+            PoolCase([4, 4], kernel: [3, 3], strides: [2, 2], pads: [2, 2, 2, 2], ceil: true),
             PoolCase([8, 30], kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1]),
             PoolCase([8, 30], kernel: [3, 3], strides: [1, 1], pads: [1, 1, 1, 1], includePad: true),
             PoolCase([7, 45], kernel: [2, 3], strides: [1, 2], pads: [0, 1, 2, 0], includePad: true),
