@@ -24,8 +24,8 @@ static const nnk_kernels nnk_kernels_reference = {
 };
 
 #if NNK_HAVE_AVX2
-// AVX-512 changes the micro-kernels, the depthwise kernel and the transposed tile store; every other
-// entry is the AVX2 one.
+// AVX-512 changes the micro-kernels, the depthwise kernel, the transposed tile store and the stride-2
+// im2col packer; every other entry is the AVX2 one.
 #define NNK_AVX2_ENTRIES                                         \
     .tile_store = nnk_tile_store__avx2_fma,                      \
     .epilogue_tile = nnk_epilogue_tile__avx2_fma,                \
@@ -37,14 +37,14 @@ static const nnk_kernels nnk_kernels_reference = {
     .global_pool = nnk_global_pool__avx2_fma,                    \
     .winograd_input = nnk_winograd_input__avx2_fma,              \
     .winograd_output = nnk_winograd_output__avx2_fma,            \
-    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma,    \
-    .im2col_pack = nnk_pack_b_im2col__avx2_fma
+    .sgemm_small_m_panel = nnk_sgemm_small_m_panel__avx2_fma
 static const nnk_kernels nnk_kernels_avx2_fma = {
     .name = "avx2_fma",
     .sgemm_ukernel_rows = nnk_sgemm_ukernel_rows__avx2_fma,
     .sgemm_ukernel_narrow = nnk_sgemm_ukernel_narrow__avx2_fma,
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx2_fma,
     .tile_store_epi = nnk_tile_store_epi__avx2_fma,
+    .im2col_pack = nnk_pack_b_im2col__avx2_fma,
     NNK_AVX2_ENTRIES,
 };
 static const nnk_kernels nnk_kernels_avx512 = {
@@ -54,6 +54,7 @@ static const nnk_kernels nnk_kernels_avx512 = {
     .sgemm_ukernel_rows_x2 = nnk_sgemm_ukernel_rows_x2__avx512,
     .dwconv2d_c8 = nnk_dwconv2d_c8__avx512,
     .tile_store_epi = nnk_tile_store_epi__avx512,
+    .im2col_pack = nnk_pack_b_im2col__avx512,
     NNK_AVX2_ENTRIES,
 };
 #undef NNK_AVX2_ENTRIES

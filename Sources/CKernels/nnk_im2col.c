@@ -196,7 +196,7 @@ void nnk_pack_a_im2col(const nnk_conv2d_params *p, const float *in, int64_t m0, 
 /// (written later) — except on the last row, which uses the exact-length copy.
 static inline NNK_TARGET_AVX2 __attribute__((always_inline)) void
 nnk_pack_b_im2col_rows_t(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
-                         int64_t nc, float *dst, const int SW) {
+                         int64_t nc, float *dst, const int SW, nnk_im2col_run_fn *run) {
     typedef struct { int32_t off, count, ih0, iw0; } run_t;    // off: float offset of the run in row 0
     run_t runs[NNK_NC];
     int nruns = 0;
@@ -227,7 +227,7 @@ nnk_pack_b_im2col_rows_t(const nnk_conv2d_params *p, const float *in, int64_t k0
             if (exact)
                 nnk_im2col_run__ref(d + runs[r].off, row, iw, SW, cnt, lo, hi);
             else
-                nnk_im2col_run__avx2_fma(d + runs[r].off, row, iw, SW, cnt, lo, hi);
+                run(d + runs[r].off, row, iw, SW, cnt, lo, hi);
         }
         for (int64_t j = last_nr; j < NNK_NR; j++) last_panel[k * NNK_NR + j] = 0.0f;
         if (++kw == KW) {
@@ -241,10 +241,40 @@ NNK_TARGET_AVX2
 void nnk_pack_b_im2col__avx2_fma(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc,
                                  int64_t n0, int64_t nc, float *dst) {
     if (p->stride_w == 1 && nc <= NNK_NC)
-        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 1);
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 1, nnk_im2col_run__avx2_fma);
     else if (p->stride_w == 2 && nc <= NNK_NC)
-        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 2);
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 2, nnk_im2col_run__avx2_fma);
     else
         nnk_pack_b_im2col_t(p, in, k0, kc, n0, nc, dst, nnk_im2col_run__avx2_fma, 0);
+}
+
+/// A stride-2 run with AVX-512: the 32 input floats the run spans (those outside [2lo, 2hi-1) masked
+/// to zero, as in the AVX2 run) in two masked loads, the even ones picked by one two-source permute
+/// and stored as 16 floats (the same floats as the AVX2 run writes: its zeros past cnt too).
+static inline NNK_TARGET_AVX512 void nnk_im2col_run__avx512(float *ds, const float *row, int64_t iw, int64_t sw,
+                                                          int64_t cnt, int64_t lo, int64_t hi) {
+    if (sw != 2) {
+        nnk_im2col_run__avx2_fma(ds, row, iw, sw, cnt, lo, hi);
+        return;
+    }
+    if (!row) {
+        _mm512_storeu_ps(ds, _mm512_setzero_ps());
+        return;
+    }
+    const int64_t a = 2 * lo, b = 2 * hi - 1;            // input offsets [a, b) of row + iw are read
+    const uint32_t lanes = b <= a ? 0u : (uint32_t)(((1ull << b) - 1u) & ~((1ull << a) - 1u));
+    const __m512 x0 = _mm512_maskz_loadu_ps((__mmask16)lanes, row + iw);
+    const __m512 x1 = _mm512_maskz_loadu_ps((__mmask16)(lanes >> 16), row + iw + 16);
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    _mm512_storeu_ps(ds, _mm512_permutex2var_ps(x0, even, x1));
+}
+
+NNK_TARGET_AVX512
+void nnk_pack_b_im2col__avx512(const nnk_conv2d_params *p, const float *in, int64_t k0, int64_t kc, int64_t n0,
+                               int64_t nc, float *dst) {
+    if (p->stride_w == 2 && nc <= NNK_NC)
+        nnk_pack_b_im2col_rows_t(p, in, k0, kc, n0, nc, dst, 2, nnk_im2col_run__avx512);
+    else
+        nnk_pack_b_im2col__avx2_fma(p, in, k0, kc, n0, nc, dst);
 }
 #endif

@@ -242,6 +242,8 @@ void nnk_sgemm_ukernel_rows_x2__avx512(int64_t, int64_t, const float *, const fl
                                        float *, float *, int64_t, float, int, const nnk_epi *, int64_t, int64_t);
 void nnk_tile_store_epi__avx512(const float *, float *, int64_t, int64_t, int64_t, int, int, const nnk_epi *, int64_t,
                                 int64_t);
+void nnk_pack_b_im2col__avx512(const nnk_conv2d_params *, const float *, int64_t, int64_t, int64_t, int64_t,
+                               float *);
 void nnk_dwconv2d_c8__avx512(const nnk_conv2d_params *, const float *, const float *, float *, const nnk_epi *,
                              int64_t, int64_t, int64_t, int64_t, float *);
 #endif
