@@ -88,6 +88,17 @@ const nnk_kernels *nnk_active(void) {
 
 const char *nnk_isa_name(void) { return nnk_active()->name; }
 
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+int nnk_built_with_memory_checks(void) {
+#if __has_feature(address_sanitizer) || __has_feature(memory_sanitizer) || defined(__SANITIZE_ADDRESS__)
+    return 1;
+#else
+    return 0;
+#endif
+}
+
 void nnk_set_force_reference(int level) {
     const nnk_kernels *t = NULL;
     if (level == 1) t = &nnk_kernels_reference;

@@ -35,6 +35,10 @@ import Glibc
             let bytesOf = b.pointer.assumingMemoryBound(to: UInt8.self)
             #expect(bytesOf[0] == UInt8(i + 1) && bytesOf[b.byteCount - 1] == UInt8(i + 1), "buffer \(i)")
         }
+        // outside sanitizer builds, a buffer of a slab's size or more starts a huge-page slab of its own
+        if LargePages.enabled {
+            #expect(Int(bitPattern: buffers[5].pointer) % (2 << 20) == 0)
+        }
         // the first buffers outlive the later ones and stay readable
         let first = buffers[0]
         buffers.removeAll()

@@ -16,6 +16,9 @@ extern "C" {
 // ---- CPU dispatch ----
 /// "avx512", "avx2_fma" or "reference": the variant in use now.
 const char *nnk_isa_name(void);
+/// 1 when this module is built with AddressSanitizer (or MemorySanitizer): callers then take their
+/// large buffers from malloc, whose bounds the sanitizer checks, instead of page mappings it cannot see.
+int nnk_built_with_memory_checks(void);
 /// Tests, process-wide: 1 forces the portable variant, 2 the AVX2 one (where the CPU has AVX2; else
 /// the best), 0 returns to the best variant the CPU supports. All variants give results within
 /// rounding of each other; the AVX2 and AVX-512 ones give the same bits.

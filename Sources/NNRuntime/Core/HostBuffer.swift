@@ -41,13 +41,21 @@ final class HostBuffer: @unchecked Sendable {
     /// sizes come from the model. They are carved in order from huge-page slabs (`LargePageSlab`),
     /// which read as zero. The plain initializer is for small ones (per-channel vectors).
     static func allocate(byteCount: Int, key: String? = nil, zeroed: Bool = true, what: String) throws(RuntimeError) -> HostBuffer {
+        if !LargePages.enabled {                  // a sanitizer build: plain memory it can check
+            var p: UnsafeMutableRawPointer?
+            guard byteCount >= 0, posix_memalign(&p, 64, max(byteCount, 64)) == 0, let p else {
+                throw .outOfMemory(what: what, bytes: byteCount)
+            }
+            if zeroed { memset(p, 0, max(byteCount, 64)) }
+            return HostBuffer(allocation: p, byteCount: byteCount, key: key, slab: nil)
+        }
         guard let (p, slab) = LargePageSlab.carve(byteCount) else {
             throw .outOfMemory(what: what, bytes: byteCount)
         }
         return HostBuffer(allocation: p, byteCount: byteCount, key: key, slab: slab)
     }
 
-    private init(allocation: UnsafeMutableRawPointer, byteCount: Int, key: String?, slab: LargePageSlab) {
+    private init(allocation: UnsafeMutableRawPointer, byteCount: Int, key: String?, slab: LargePageSlab?) {
         self.byteCount = byteCount
         self.key = key ?? "buffer#\(HostBuffer.serial.withLock { $0 += 1; return $0 })"
         pointer = allocation

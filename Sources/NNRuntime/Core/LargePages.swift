@@ -1,3 +1,4 @@
+import CKernels
 import Synchronization
 
 #if canImport(Glibc)
@@ -14,6 +15,10 @@ import Darwin
 /// arrive at the speed of memory instead of L3's. Fresh mappings read as zero.
 enum LargePages {
     static let alignment = 2 << 20
+
+    /// False in builds with AddressSanitizer: there every buffer comes from malloc, so the
+    /// sanitizer sees its bounds (a bump-allocated slab has no redzones between buffers).
+    static let enabled = nnk_built_with_memory_checks() == 0
 
     /// `bytes` rounded up to whole 2 MiB pages, or nil when that overflows.
     static func mappedSize(_ bytes: Int) -> Int? {

@@ -35,15 +35,18 @@ final class Arena: @unchecked Sendable {
         inputs.initialize(repeating: nil, count: max(inputCount, 1))
     }
 
+    /// Whether a block of `bytes` is a huge-page mapping (not in sanitizer builds: see LargePages).
+    private static func mapped(_ bytes: Int) -> Bool { bytes >= mappedFrom && LargePages.enabled }
+
     private static func allocate(_ bytes: Int) -> UnsafeMutableRawPointer? {
-        if bytes >= mappedFrom { return LargePages.map(bytes) }
+        if mapped(bytes) { return LargePages.map(bytes) }
         var p: UnsafeMutableRawPointer?
         guard bytes >= 0, posix_memalign(&p, 64, max(bytes, 64)) == 0 else { return nil }
         return p
     }
 
     private static func release(_ pointer: UnsafeMutableRawPointer, bytes: Int) {
-        if bytes >= mappedFrom { LargePages.unmap(pointer, bytes: bytes) } else { free(pointer) }
+        if mapped(bytes) { LargePages.unmap(pointer, bytes: bytes) } else { free(pointer) }
     }
 
     deinit {
