@@ -22,6 +22,7 @@ struct EncoderTests {
     @Test("files are written atomically and found by content, not by name")
     func filesAndSniffing() throws {
         let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.removeDirectory(directory) }
         let image = Fixtures.pattern(width: 8, height: 6, channels: 3)
         try ImageEncoder.write(image, toFile: directory + "/a.jpg", as: .png)  // misleading name on purpose
         try ImageEncoder.write(image, toFile: directory + "/b", as: .jpeg, quality: 90)

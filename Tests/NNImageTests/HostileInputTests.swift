@@ -11,6 +11,7 @@ struct HostileInputTests {
     func empty() throws {
         #expect(decodeError { try ImageDecoder.decode(bytes: []) } == .empty(path: nil))
         let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.removeDirectory(directory) }
         let path = directory + "/empty.png"
         try ImageEncoder.write([UInt8](), toFile: path)
         let error = decodeError { try ImageDecoder.decode(contentsOf: path) }
@@ -107,12 +108,14 @@ struct HostileInputTests {
         #expect(error?.path == missing)
         #expect(error?.description.hasPrefix(missing) == true)
         let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.removeDirectory(directory) }
         #expect(decodeError { try ImageDecoder.decode(contentsOf: directory) }?.kind == "unreadable")
     }
 
     @Test("errors from a file carry its path")
     func pathAttached() throws {
         let directory = Fixtures.temporaryDirectory()
+        defer { Fixtures.removeDirectory(directory) }
         let path = directory + "/cut.png"
         try ImageEncoder.write(Array(Self.smallPNG.prefix(60)), toFile: path)
         let error = decodeError { try ImageDecoder.decode(contentsOf: path) }

@@ -166,6 +166,12 @@ enum Fixtures {
         return String(decoding: template.dropLast().map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
+    /// Removes a directory made by temporaryDirectory() and the files in it (tests make no subdirectories).
+    static func removeDirectory(_ directory: String) {
+        for name in listing(directory) { unlink(directory + "/" + name) }
+        rmdir(directory)
+    }
+
     /// Names in a directory (without . and ..).
     static func listing(_ directory: String) -> [String] {
         guard let handle = opendir(directory) else { return [] }

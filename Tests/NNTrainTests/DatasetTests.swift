@@ -30,6 +30,7 @@ import Testing
 
     @Test func readsIDXPlainAndGzipped() throws {
         let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let (img, lab) = Self.idx(images: 3, rows: 2, cols: 2, labels: [7, 0, 9])
         try Self.write(img, dir + "/t-images-idx3-ubyte")
         try Self.write(lab, dir + "/t-labels-idx1-ubyte")
@@ -42,6 +43,7 @@ import Testing
 
     @Test func rejectsBadIDX() throws {
         let dir = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
         let (img, lab) = Self.idx(images: 3, rows: 2, cols: 2, labels: [1, 2, 3])
         try Self.write(Array(img.dropLast(2)), dir + "/a-images-idx3-ubyte")
         try Self.write(lab, dir + "/a-labels-idx1-ubyte")
@@ -69,6 +71,7 @@ import Testing
 
     @Test func imageFolderLabelsSizesAndEmptyClasses() throws {
         let root = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
         func png(_ path: String, _ w: Int, _ h: Int, _ v: UInt8) throws {
             guard let image = Image(width: w, height: h, channels: 1, pixels: [UInt8](repeating: v, count: w * h)) else { throw TrainError.invalidArgument("image") }
             try ImageEncoder.write(image, toFile: path, as: .png)
