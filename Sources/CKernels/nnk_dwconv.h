@@ -27,6 +27,20 @@ static inline int64_t nnk_dw_small_rs(const nnk_conv2d_params *p) {
     return nnk_round_up(NNK_MAX(reads, p->pad_left + nnk_round_up(p->W, NNK_DW_LANES)), NNK_DW_LANES);
 }
 
+/// The taps of input row y of a pass (its three column vectors v0, v1, v2) into the accumulators of
+/// the pass's R output rows, stride S: output row r takes kernel row kh = y - r*S when it is 0..2,
+/// in kw order. Every 3x3 depthwise kernel (AVX2, and AVX-512 with either vector width) sums its taps
+/// through this one macro, (kh, kw) order from 0 in one FMA chain, which is why they give the same
+/// bits. FMA(a, b, c) is the vector type's a*b+c.
+#define NNK_DW3_ROW_TAPS(FMA, wv, v0, v1, v2, acc, y, S, R)                 \
+    _Pragma("clang loop unroll(full)") for (int r_ = 0; r_ < (R); r_++) {   \
+        const int kh_ = (y) - r_ * (S);                                       \
+        if (kh_ < 0 || kh_ > 2) continue;                                     \
+        (acc)[r_] = FMA((wv)[kh_ * 3 + 0], (v0), (acc)[r_]);                  \
+        (acc)[r_] = FMA((wv)[kh_ * 3 + 1], (v1), (acc)[r_]);                  \
+        (acc)[r_] = FMA((wv)[kh_ * 3 + 2], (v2), (acc)[r_]);                  \
+    }
+
 #if NNK_HAVE_AVX2
 /// Zeroes floats [a, b) of row.
 static inline NNK_TARGET_AVX2 void nnk_dw_zero(float *row, int64_t a, int64_t b) {

@@ -56,13 +56,7 @@ nnk_dw3_block_t(const float *s, int64_t W, unsigned rows_in, const nnk_dw3_masks
             v1 = _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1));    // columns 1 3 9 11 | 5 7 13 15
             v2 = _mm256_shuffle_ps(a2, b2, _MM_SHUFFLE(2, 0, 2, 0));  // columns 2 4 10 12 | 6 8 14 16
         }
-        for (int r = 0; r < R; r++) {
-            const int kh = y - r * S;
-            if (kh < 0 || kh > 2) continue;
-            acc[r] = _mm256_fmadd_ps(wv[kh * 3 + 0], v0, acc[r]);
-            acc[r] = _mm256_fmadd_ps(wv[kh * 3 + 1], v1, acc[r]);
-            acc[r] = _mm256_fmadd_ps(wv[kh * 3 + 2], v2, acc[r]);
-        }
+        NNK_DW3_ROW_TAPS(_mm256_fmadd_ps, wv, v0, v1, v2, acc, y, S, R)
     }
 #undef NNK_DW_LD
     if (S == 2)

@@ -68,14 +68,7 @@ NNK_SFX(nnk_dw5_block)(const float *s, int64_t W, unsigned rows_in, const uint32
             v1 = NNK_V_SHUF(a, b, _MM_SHUFFLE(3, 1, 3, 1));
             v2 = NNK_V_SHUF(a2, b2, _MM_SHUFFLE(2, 0, 2, 0));
         }
-#pragma clang loop unroll(full)
-        for (int r = 0; r < R; r++) {
-            const int kh = y - r * S;
-            if (kh < 0 || kh > 2) continue;
-            acc[r] = NNK_V_FMA(wv[kh * 3 + 0], v0, acc[r]);
-            acc[r] = NNK_V_FMA(wv[kh * 3 + 1], v1, acc[r]);
-            acc[r] = NNK_V_FMA(wv[kh * 3 + 2], v2, acc[r]);
-        }
+        NNK_DW3_ROW_TAPS(NNK_V_FMA, wv, v0, v1, v2, acc, y, S, R)
     }
     if (S == 2)
         for (int r = 0; r < R; r++) acc[r] = NNK_V_UNSHUF(acc[r]);
